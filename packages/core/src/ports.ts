@@ -1,0 +1,136 @@
+import type { Booking, BookingStatus, CancelledBy, VideoRoom } from './booking.js';
+import type { Page } from './common.js';
+import type { Result } from './errors.js';
+import type { IdPrefix } from './ids.js';
+import type { Patient, PatientCreate, PatientUpdate } from './patient.js';
+import type { Provider, ProviderImportRow, ProviderSearch } from './provider.js';
+import type { Schedule } from './schedule.js';
+import type { Interval } from './availability.js';
+
+/** The time, from the outside: tests move it, production reads the system clock. */
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface IdGenerator {
+  next(prefix: IdPrefix): string;
+}
+
+export interface VideoRoomRequest {
+  bookingId: string;
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * A video service that hosts sessions. Adapters: VideoSDK when configured, and one that needs
+ * no account (Jitsi Meet URLs) for the embedded default.
+ */
+export interface VideoRooms {
+  readonly name: string;
+  create(request: VideoRoomRequest, signal?: AbortSignal): Promise<VideoRoom>;
+  remove(roomId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAtMs: number;
+}
+
+export interface Credential {
+  id: string;
+  organizationId: string;
+  /** HMAC-SHA256 of the secret under the server's credential key, hex. */
+  secretHash: string;
+  label: string | null;
+  createdAtMs: number;
+  expiresAtMs: number | null;
+  revokedAtMs: number | null;
+  lastUsedAtMs: number | null;
+}
+
+export interface ProviderRecord extends Provider {
+  schedule: Schedule;
+}
+
+export interface BookingListFilter {
+  limit: number;
+  cursor?: string | undefined;
+  patientId?: string | undefined;
+  providerId?: string | undefined;
+  status?: BookingStatus | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+}
+
+/**
+ * Persistence, as the domain needs it. Every method that touches partner data takes the
+ * organization id and never returns another organization's rows.
+ */
+export interface Store {
+  organizations: {
+    create(org: Organization): Promise<void>;
+    get(id: string): Promise<Organization | null>;
+  };
+  credentials: {
+    create(credential: Credential): Promise<void>;
+    get(id: string): Promise<Credential | null>;
+    list(organizationId: string): Promise<Credential[]>;
+    revoke(organizationId: string, id: string, atMs: number): Promise<boolean>;
+    touch(id: string, atMs: number): Promise<void>;
+  };
+  patients: {
+    create(
+      organizationId: string,
+      id: string,
+      input: PatientCreate,
+      atMs: number,
+    ): Promise<Result<Patient>>;
+    get(organizationId: string, id: string): Promise<Patient | null>;
+    update(
+      organizationId: string,
+      id: string,
+      patch: PatientUpdate,
+      atMs: number,
+    ): Promise<Result<Patient>>;
+    list(
+      organizationId: string,
+      filter: { limit: number; cursor?: string | undefined; externalId?: string | undefined },
+    ): Promise<Page<Patient>>;
+  };
+  providers: {
+    get(id: string): Promise<ProviderRecord | null>;
+    /** Providers matching the static filters, in id order; availability is filtered above. */
+    search(filter: Omit<ProviderSearch, 'limit' | 'cursor' | 'sort'>): Promise<ProviderRecord[]>;
+    upsert(rows: (ProviderImportRow & { id: string })[]): Promise<void>;
+    count(): Promise<number>;
+  };
+  bookings: {
+    /**
+     * Inserts the booking if neither its provider nor its patient has an active booking that
+     * overlaps it, atomically: the database, not this caller, rules out a double booking.
+     */
+    insertIfFree(booking: Booking): Promise<Result<Booking>>;
+    get(organizationId: string, id: string): Promise<Booking | null>;
+    /** Operators act across organizations. */
+    getAny(id: string): Promise<Booking | null>;
+    list(organizationId: string, filter: BookingListFilter): Promise<Page<Booking>>;
+    /** Active bookings of a provider whose blocked time meets [fromMs, toMs). */
+    busy(providerId: string, fromMs: number, toMs: number): Promise<Interval[]>;
+    hasHistory(organizationId: string, patientId: string, providerId: string): Promise<boolean>;
+    confirm(id: string, video: VideoRoom): Promise<Booking | null>;
+    /** Removes a booking whose side effects failed: the hold is released and no row remains. */
+    discard(id: string): Promise<void>;
+    /** Moves a booking from one status to another if it is still in `from`; null if not. */
+    setStatus(
+      id: string,
+      from: BookingStatus,
+      to: BookingStatus,
+      cancellation?: { by: CancelledBy; atMs: number; reason: string | null; late: boolean },
+    ): Promise<Booking | null>;
+  };
+  /** Applied migrations match the code's. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * Free text from partners: bounded, and without markup or control characters, which have no
+ * business in names or reasons and are the usual carriers of injection into other systems.
+ *
+ * @example
+ * const reason = safeText(500).optional();
+ */
+export function safeText(max: number, min = 1) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters')
+    .refine((value) => !/[<>]/.test(value), 'must not contain markup');
+}
+
+/** A short identifier-like token: letters, digits and `-_.:` only. */
+export function token(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and -_.:');
+}
