@@ -18,11 +18,14 @@ export const localWindowSchema = z
 export const scheduleSchema = z.strictObject({
   weekly: z
     .array(
-      z.strictObject({
-        day: bodyInt(1, 7).describe('ISO weekday: 1 is Monday, 7 is Sunday'),
-        start: localTimeSchema,
-        end: localTimeSchema,
-      }),
+      z
+        .strictObject({
+          day: bodyInt(1, 7).describe('ISO weekday: 1 is Monday, 7 is Sunday'),
+          start: localTimeSchema,
+          end: localTimeSchema,
+        })
+        // Without this an overnight 22:00-02:00 is accepted and silently offers nothing.
+        .refine((w) => w.start < w.end, { message: 'end must be after start', path: ['end'] }),
     )
     .max(70),
   overrides: z

@@ -1,0 +1,95 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { Scalar } from '@scalar/hono-api-reference';
+import { createAuth } from './auth.js';
+import type { Deps } from './deps.js';
+import type { AppEnv } from './http/env.js';
+import { problem, problemResponse } from './http/problem.js';
+import { handleRest, handleTrpc } from './http/rest.js';
+import { mountTokenRoutes } from './http/token.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+const INBOUND_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+function requestIdFor(inbound: string | undefined, deps: Deps): string {
+  return inbound && INBOUND_REQUEST_ID.test(inbound) ? inbound : deps.ids.next('req');
+}
+
+function health(status: 'pass' | 'fail', checks?: Record<string, unknown>): Response {
+  return new Response(JSON.stringify({ status, ...(checks ? { checks } : {}) }), {
+    status: status === 'pass' ? 200 : 503,
+    headers: { 'content-type': 'application/health+json', 'cache-control': 'no-store' },
+  });
+}
+
+/**
+ * Builds the gateway from its adapters. Only web-standard APIs run on the request path, so the
+ * same app can be served by Node or an edge runtime.
+ *
+ * @example
+ * const app = createApp(deps);
+ * serve({ fetch: app.fetch, port: 3000 });
+ */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const auth = createAuth(deps);
+  let openApi: string | undefined;
+
+  app.use('*', async (c, next) => {
+    const requestId = requestIdFor(c.req.header('x-request-id'), deps);
+    const log = deps.logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    c.res.headers.set('x-request-id', requestId);
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    const path = c.req.path;
+    if (path.startsWith('/v1') || path.startsWith('/trpc') || path.startsWith('/api')) {
+      c.res.headers.set('cache-control', 'no-store');
+    }
+    log.info(
+      { method: c.req.method, path, status: c.res.status, durationMs: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.TAHOON_BODY_LIMIT_BYTES,
+      onError: (c) =>
+        problemResponse(
+          problem('PAYLOAD_TOO_LARGE', `Bodies are limited to ${deps.config.TAHOON_BODY_LIMIT_BYTES} bytes`, c.get('requestId')),
+        ),
+    }),
+  );
+
+  app.get('/health', () => health('pass'));
+  app.get('/health/live', () => health('pass'));
+  app.get('/health/ready', async () => {
+    const ready = await deps.store.ready().catch(() => false);
+    return health(ready ? 'pass' : 'fail', { database: [{ status: ready ? 'pass' : 'fail' }] });
+  });
+
+  app.get('/openapi.json', (c) => {
+    openApi ??= JSON.stringify(buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin));
+    return c.body(openApi, 200, { 'content-type': 'application/json' });
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));
+
+  mountTokenRoutes(app, auth);
+  app.all('/trpc/*', (c) => handleTrpc(c, deps, auth));
+  app.all('/v1/*', (c) => handleRest(c, deps, auth));
+
+  app.notFound((c) => problemResponse(problem('NOT_FOUND', 'No such endpoint', c.get('requestId'))));
+  app.onError((err, c) => {
+    c.get('log').error({ err }, 'unhandled error');
+    return problemResponse(
+      problem('INTERNAL', 'The request could not be completed; quote the requestId to support', c.get('requestId')),
+    );
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const SAMPLE_SECRETS = ['changeme', 'secret', 'password', 'example', 'test'];
+
+/** A secret given as base64url, base64 or hex text; at least 32 random bytes once decoded. */
+const strongSecret = z
+  .string()
+  .refine((value) => decodeSecret(value).length >= 32, 'must encode at least 32 random bytes')
+  .refine(
+    (value) => !SAMPLE_SECRETS.some((sample) => value.toLowerCase().includes(sample)),
+    'looks like a sample value',
+  )
+  .refine((value) => new Set(value).size >= 16, 'is not random enough');
+
+const port = z.coerce.number<string>().int().min(0).max(65_535);
+
+/**
+ * Every setting the gateway reads, validated once at boot. Each problem is reported at once,
+ * so an operator fixes a bad deployment in one pass.
+ */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+    PORT: port.default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number<string>().int().min(1).max(200).default(10),
+    TAHOON_DATA_DIR: z.string().default('.tahoon'),
+    TAHOON_TOKEN_SECRET: strongSecret.optional(),
+    TAHOON_CREDENTIAL_KEY: strongSecret.optional(),
+    TAHOON_TOKEN_TTL_SECONDS: z.coerce.number<string>().int().min(60).max(86_400).default(900),
+    TAHOON_ISSUER: z.string().default('tahoon'),
+    TAHOON_PUBLIC_URL: z.url().optional(),
+    TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
+    TAHOON_BODY_LIMIT_BYTES: z.coerce.number<string>().int().min(1024).max(10_485_760).default(65_536),
+    TAHOON_JITSI_BASE_URL: z.url().default('https://meet.jit.si'),
+    VIDEOSDK_API_KEY: z.string().min(1).optional(),
+    VIDEOSDK_SECRET: z.string().min(1).optional(),
+    VIDEOSDK_API_BASE: z.url().optional(),
+    VIDEOSDK_JOIN_BASE_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['TAHOON_TOKEN_SECRET', 'TAHOON_CREDENTIAL_KEY'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+    }
+    if (!env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required in production; the embedded database is for development',
+      });
+    }
+    if (Boolean(env.VIDEOSDK_API_KEY) !== Boolean(env.VIDEOSDK_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['VIDEOSDK_SECRET'], message: 'needs VIDEOSDK_API_KEY too' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from an environment-like record, listing every problem at once.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  );
+}
+
+/** Decodes a configured secret: hex if it looks like hex, else base64/base64url. */
+export function decodeSecret(value: string): Uint8Array {
+  if (/^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0) {
+    return Uint8Array.from(value.match(/../g) ?? [], (h) => parseInt(h, 16));
+  }
+  try {
+    const binary = atob(value.replaceAll('-', '+').replaceAll('_', '/'));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  } catch {
+    return new Uint8Array(0);
+  }
+}

@@ -1,0 +1,129 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { Schedule, SessionType } from '@tahoon/core';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const organizations = pgTable('organizations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    secretHash: text('secret_hash').notNull(),
+    label: text('label'),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at'),
+    revokedAt: instant('revoked_at'),
+    lastUsedAt: instant('last_used_at'),
+  },
+  (t) => [index('credentials_organization_idx').on(t.organizationId)],
+);
+
+export const patients = pgTable(
+  'patients',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    externalId: text('external_id').notNull(),
+    givenName: text('given_name').notNull(),
+    familyName: text('family_name').notNull(),
+    birthDate: text('birth_date').notNull(),
+    country: text('country').notNull(),
+    timeZone: text('time_zone').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    gender: text('gender'),
+    language: text('language'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('patients_organization_external_id_key').on(t.organizationId, t.externalId),
+    index('patients_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
+  ],
+);
+
+/** Providers are platform data: no organization column, every partner sees the same rows. */
+export const providers = pgTable('providers', {
+  id: text('id').primaryKey(),
+  displayName: text('display_name').notNull(),
+  type: text('type').notNull(),
+  specialties: jsonb('specialties').$type<string[]>().notNull(),
+  languages: jsonb('languages').$type<string[]>().notNull(),
+  gender: text('gender').notNull(),
+  bio: text('bio').notNull(),
+  yearsOfExperience: integer('years_of_experience').notNull(),
+  sessionTypes: jsonb('session_types').$type<SessionType[]>().notNull(),
+  timeZone: text('time_zone').notNull(),
+  licensedRegions: jsonb('licensed_regions').$type<string[]>().notNull(),
+  acceptingNewPatients: boolean('accepting_new_patients').notNull(),
+  active: boolean('active').notNull(),
+  schedule: jsonb('schedule').$type<Schedule>().notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    patientId: text('patient_id')
+      .notNull()
+      .references(() => patients.id),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    status: text('status').notNull(),
+    startAt: instant('start_at').notNull(),
+    endAt: instant('end_at').notNull(),
+    /** End plus the provider's buffer at booking time: the span no other booking may touch. */
+    blockedUntil: instant('blocked_until').notNull(),
+    duration: integer('duration').notNull(),
+    priceAmount: integer('price_amount').notNull(),
+    priceCurrency: text('price_currency').notNull(),
+    videoProvider: text('video_provider'),
+    roomId: text('room_id'),
+    patientJoinUrl: text('patient_join_url'),
+    providerJoinUrl: text('provider_join_url'),
+    cancelledBy: text('cancelled_by'),
+    cancelledAt: instant('cancelled_at'),
+    cancelReason: text('cancel_reason'),
+    cancelLate: boolean('cancel_late'),
+    history: jsonb('history')
+      .$type<{ startMs: number; endMs: number; changedAtMs: number }[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    index('bookings_provider_active_idx')
+      .on(t.providerId, t.startAt)
+      .where(sql`status in ('pending', 'confirmed')`),
+    index('bookings_patient_active_idx')
+      .on(t.patientId, t.startAt)
+      .where(sql`status in ('pending', 'confirmed')`),
+    index('bookings_organization_start_idx').on(t.organizationId, t.startAt, t.id),
+  ],
+);

@@ -1,0 +1,491 @@
+import { and, asc, count, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import {
+  ACTIVE_STATUSES,
+  fail,
+  ok,
+  type Booking,
+  type BookingListFilter,
+  type BookingStatus,
+  type CancelledBy,
+  type Credential,
+  type Interval,
+  type Page,
+  type Patient,
+  type PatientCreate,
+  type PatientUpdate,
+  type ProviderImportRow,
+  type ProviderRecord,
+  type Result,
+  type Store,
+  type VideoRoom,
+} from '@tahoon/core';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { bookings, credentials, organizations, patients, providers } from './schema.js';
+
+export type Db = PgAsyncDatabase<PgQueryResultHKT>;
+
+const UNIQUE_VIOLATION = '23505';
+
+/** drizzle wraps driver errors; the SQLSTATE sits on the cause. */
+function sqlState(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+const ms = (date: Date | null): number | null => (date ? date.getTime() : null);
+
+function toPatient(row: typeof patients.$inferSelect): Patient {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    givenName: row.givenName,
+    familyName: row.familyName,
+    birthDate: row.birthDate,
+    country: row.country,
+    timeZone: row.timeZone,
+    email: row.email,
+    phone: row.phone,
+    gender: row.gender as Patient['gender'],
+    language: row.language,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
+  const { updatedAt: _updatedAt, ...rest } = row;
+  return rest as ProviderRecord;
+}
+
+function toBooking(row: typeof bookings.$inferSelect): Booking {
+  const video: VideoRoom | null =
+    row.roomId && row.videoProvider && row.patientJoinUrl && row.providerJoinUrl
+      ? {
+          provider: row.videoProvider,
+          roomId: row.roomId,
+          patientJoinUrl: row.patientJoinUrl,
+          providerJoinUrl: row.providerJoinUrl,
+        }
+      : null;
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    patientId: row.patientId,
+    providerId: row.providerId,
+    status: row.status as BookingStatus,
+    startMs: row.startAt.getTime(),
+    endMs: row.endAt.getTime(),
+    blockedUntilMs: row.blockedUntil.getTime(),
+    duration: row.duration,
+    price: { amount: row.priceAmount, currency: row.priceCurrency as Booking['price']['currency'] },
+    video,
+    cancellation:
+      row.cancelledAt && row.cancelledBy
+        ? {
+            by: row.cancelledBy as CancelledBy,
+            atMs: row.cancelledAt.getTime(),
+            reason: row.cancelReason,
+            late: row.cancelLate ?? false,
+          }
+        : null,
+    history: row.history,
+    createdAtMs: row.createdAt.getTime(),
+  };
+}
+
+function toCredential(row: typeof credentials.$inferSelect): Credential {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    secretHash: row.secretHash,
+    label: row.label,
+    createdAtMs: row.createdAt.getTime(),
+    expiresAtMs: ms(row.expiresAt),
+    revokedAtMs: ms(row.revokedAt),
+    lastUsedAtMs: ms(row.lastUsedAt),
+  };
+}
+
+function page<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+  sortKey: (row: T) => number,
+): Page<T> {
+  const more = rows.length > limit;
+  const data = more ? rows.slice(0, limit) : rows;
+  const last = data.at(-1);
+  return { data, nextCursor: more && last ? encodeCursor(sortKey(last), last.id) : null };
+}
+
+const activeStatus = inArray(bookings.status, [...ACTIVE_STATUSES]);
+
+/**
+ * Decides, inside the booking transaction and after the provider and patient rows are locked,
+ * whether the new booking collides with an active one.
+ */
+async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
+  const providerClash = await tx
+    .select({ id: bookings.id })
+    .from(bookings)
+    .where(
+      and(
+        eq(bookings.providerId, booking.providerId),
+        activeStatus,
+        lt(bookings.startAt, new Date(booking.blockedUntilMs)),
+        gt(bookings.blockedUntil, new Date(booking.startMs)),
+      ),
+    )
+    .limit(1);
+  if (providerClash.length > 0) {
+    return fail('SLOT_UNAVAILABLE', 'The provider is already booked at that time');
+  }
+
+  const patientClash = await tx
+    .select({ id: bookings.id })
+    .from(bookings)
+    .where(
+      and(
+        eq(bookings.patientId, booking.patientId),
+        activeStatus,
+        lt(bookings.startAt, new Date(booking.endMs)),
+        gt(bookings.endAt, new Date(booking.startMs)),
+      ),
+    )
+    .limit(1);
+  if (patientClash.length > 0) {
+    return fail('PATIENT_BUSY', 'The patient already has a session that overlaps that time');
+  }
+  return ok(null);
+}
+
+function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
+  return {
+    id: booking.id,
+    organizationId: booking.organizationId,
+    patientId: booking.patientId,
+    providerId: booking.providerId,
+    status: booking.status,
+    startAt: new Date(booking.startMs),
+    endAt: new Date(booking.endMs),
+    blockedUntil: new Date(booking.blockedUntilMs),
+    duration: booking.duration,
+    priceAmount: booking.price.amount,
+    priceCurrency: booking.price.currency,
+    history: booking.history,
+    createdAt: new Date(booking.createdAtMs),
+    updatedAt: new Date(atMs),
+  };
+}
+
+/**
+ * The drizzle implementation of the domain's {@link Store}, for PGlite and PostgreSQL alike.
+ *
+ * @example
+ * const store = createStore(drizzle({ client: pool }), { migrationsApplied });
+ */
+export function createStore(db: Db, options: { ready: () => Promise<boolean>; close: () => Promise<void> }): Store {
+  return {
+    organizations: {
+      async create(org) {
+        await db.insert(organizations).values({ ...org, createdAt: new Date(org.createdAtMs) });
+      },
+      async get(id) {
+        const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
+        return row ? { id: row.id, name: row.name, createdAtMs: row.createdAt.getTime() } : null;
+      },
+    },
+
+    credentials: {
+      async create(c) {
+        await db.insert(credentials).values({
+          id: c.id,
+          organizationId: c.organizationId,
+          secretHash: c.secretHash,
+          label: c.label,
+          createdAt: new Date(c.createdAtMs),
+          expiresAt: c.expiresAtMs === null ? null : new Date(c.expiresAtMs),
+        });
+      },
+      async get(id) {
+        const [row] = await db.select().from(credentials).where(eq(credentials.id, id));
+        return row ? toCredential(row) : null;
+      },
+      async list(organizationId) {
+        const rows = await db
+          .select()
+          .from(credentials)
+          .where(eq(credentials.organizationId, organizationId))
+          .orderBy(asc(credentials.createdAt), asc(credentials.id));
+        return rows.map(toCredential);
+      },
+      async revoke(organizationId, id, atMs) {
+        const rows = await db
+          .update(credentials)
+          .set({ revokedAt: new Date(atMs) })
+          .where(and(eq(credentials.id, id), eq(credentials.organizationId, organizationId)))
+          .returning({ id: credentials.id });
+        return rows.length > 0;
+      },
+      async touch(id, atMs) {
+        await db
+          .update(credentials)
+          .set({ lastUsedAt: new Date(atMs) })
+          .where(eq(credentials.id, id));
+      },
+    },
+
+    patients: {
+      async create(organizationId, id, input, atMs) {
+        const at = new Date(atMs);
+        try {
+          const [row] = await db
+            .insert(patients)
+            .values({ ...nullableFields(input), id, organizationId, createdAt: at, updatedAt: at })
+            .returning();
+          if (!row) throw new Error('insert returned no row');
+          return ok(toPatient(row));
+        } catch (error) {
+          if (sqlState(error) === UNIQUE_VIOLATION) {
+            return fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [
+              { pointer: '/externalId', message: 'is already registered' },
+            ]);
+          }
+          throw error;
+        }
+      },
+      async get(organizationId, id) {
+        const [row] = await db
+          .select()
+          .from(patients)
+          .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)));
+        return row ? toPatient(row) : null;
+      },
+      async update(organizationId, id, patch, atMs) {
+        try {
+          const [row] = await db
+            .update(patients)
+            .set({ ...patch, updatedAt: new Date(atMs) })
+            .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)))
+            .returning();
+          return row ? ok(toPatient(row)) : fail('NOT_FOUND', `No patient ${id}`);
+        } catch (error) {
+          if (sqlState(error) === UNIQUE_VIOLATION) {
+            return fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [
+              { pointer: '/externalId', message: 'is already registered' },
+            ]);
+          }
+          throw error;
+        }
+      },
+      async list(organizationId, filter) {
+        const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+        const rows = await db
+          .select()
+          .from(patients)
+          .where(
+            and(
+              eq(patients.organizationId, organizationId),
+              filter.externalId ? eq(patients.externalId, filter.externalId) : undefined,
+              after
+                ? or(
+                    gt(patients.createdAt, new Date(after.sortKey)),
+                    and(eq(patients.createdAt, new Date(after.sortKey)), gt(patients.id, after.id)),
+                  )
+                : undefined,
+            ),
+          )
+          .orderBy(asc(patients.createdAt), asc(patients.id))
+          .limit(filter.limit + 1);
+        return page(rows.map(toPatient), filter.limit, (p) => Date.parse(p.createdAt));
+      },
+    },
+
+    providers: {
+      async get(id) {
+        const [row] = await db.select().from(providers).where(eq(providers.id, id));
+        return row ? toProvider(row) : null;
+      },
+      async search() {
+        const rows = await db.select().from(providers).orderBy(asc(providers.id));
+        return rows.map(toProvider);
+      },
+      async upsert(rows) {
+        if (rows.length === 0) return;
+        const now = new Date();
+        await db.transaction(async (tx) => {
+          for (const row of rows) {
+            const values = { ...row, updatedAt: now };
+            await tx.insert(providers).values(values).onConflictDoUpdate({
+              target: providers.id,
+              set: values,
+            });
+          }
+        });
+      },
+      async count() {
+        const [row] = await db.select({ n: count() }).from(providers);
+        return row?.n ?? 0;
+      },
+    },
+
+    bookings: {
+      async insertIfFree(booking) {
+        return db.transaction(async (tx) => {
+          // Lock order is always provider, then patient, so two bookings never deadlock.
+          // These row locks serialise every booking of one provider and of one patient, so
+          // the overlap check below cannot race another insert (see docs/adr/0001).
+          await tx
+            .select({ id: providers.id })
+            .from(providers)
+            .where(eq(providers.id, booking.providerId))
+            .for('update');
+          await tx
+            .select({ id: patients.id })
+            .from(patients)
+            .where(eq(patients.id, booking.patientId))
+            .for('update');
+
+          const conflict = await findConflict(tx, booking);
+          if (!conflict.ok) return fail<Booking>(conflict.failure.code, conflict.failure.detail);
+
+          await tx.insert(bookings).values(bookingRow(booking, booking.createdAtMs));
+          return ok(booking);
+        });
+      },
+      async get(organizationId, id) {
+        const [row] = await db
+          .select()
+          .from(bookings)
+          .where(and(eq(bookings.id, id), eq(bookings.organizationId, organizationId)));
+        return row ? toBooking(row) : null;
+      },
+      async getAny(id) {
+        const [row] = await db.select().from(bookings).where(eq(bookings.id, id));
+        return row ? toBooking(row) : null;
+      },
+      async list(organizationId, filter: BookingListFilter) {
+        const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+        const rows = await db
+          .select()
+          .from(bookings)
+          .where(
+            and(
+              eq(bookings.organizationId, organizationId),
+              filter.patientId ? eq(bookings.patientId, filter.patientId) : undefined,
+              filter.providerId ? eq(bookings.providerId, filter.providerId) : undefined,
+              filter.status ? eq(bookings.status, filter.status) : undefined,
+              filter.fromMs === undefined
+                ? undefined
+                : gte(bookings.startAt, new Date(filter.fromMs)),
+              filter.toMs === undefined ? undefined : lt(bookings.startAt, new Date(filter.toMs)),
+              after
+                ? or(
+                    gt(bookings.startAt, new Date(after.sortKey)),
+                    and(eq(bookings.startAt, new Date(after.sortKey)), gt(bookings.id, after.id)),
+                  )
+                : undefined,
+            ),
+          )
+          .orderBy(asc(bookings.startAt), asc(bookings.id))
+          .limit(filter.limit + 1);
+        return page(rows.map(toBooking), filter.limit, (b) => b.startMs);
+      },
+      async busy(providerId, fromMs, toMs): Promise<Interval[]> {
+        const rows = await db
+          .select({ start: bookings.startAt, until: bookings.blockedUntil })
+          .from(bookings)
+          .where(
+            and(
+              eq(bookings.providerId, providerId),
+              activeStatus,
+              lt(bookings.startAt, new Date(toMs)),
+              gt(bookings.blockedUntil, new Date(fromMs)),
+            ),
+          );
+        return rows.map((r) => ({ startMs: r.start.getTime(), endMs: r.until.getTime() }));
+      },
+      async hasHistory(organizationId, patientId, providerId) {
+        const rows = await db
+          .select({ id: bookings.id })
+          .from(bookings)
+          .where(
+            and(
+              eq(bookings.organizationId, organizationId),
+              eq(bookings.patientId, patientId),
+              eq(bookings.providerId, providerId),
+              inArray(bookings.status, ['confirmed', 'completed', 'no_show', 'pending']),
+            ),
+          )
+          .limit(1);
+        return rows.length > 0;
+      },
+      async confirm(id, video) {
+        const [row] = await db
+          .update(bookings)
+          .set({
+            status: 'confirmed',
+            videoProvider: video.provider,
+            roomId: video.roomId,
+            patientJoinUrl: video.patientJoinUrl,
+            providerJoinUrl: video.providerJoinUrl,
+            updatedAt: new Date(),
+          })
+          .where(and(eq(bookings.id, id), eq(bookings.status, 'pending')))
+          .returning();
+        return row ? toBooking(row) : null;
+      },
+      async discard(id) {
+        await db.delete(bookings).where(and(eq(bookings.id, id), eq(bookings.status, 'pending')));
+      },
+      async setStatus(id, from, to, cancellation) {
+        const [row] = await db
+          .update(bookings)
+          .set({
+            status: to,
+            updatedAt: new Date(),
+            ...(cancellation
+              ? {
+                  cancelledBy: cancellation.by,
+                  cancelledAt: new Date(cancellation.atMs),
+                  cancelReason: cancellation.reason,
+                  cancelLate: cancellation.late,
+                }
+              : {}),
+          })
+          .where(and(eq(bookings.id, id), eq(bookings.status, from)))
+          .returning();
+        return row ? toBooking(row) : null;
+      },
+    },
+
+    ready: options.ready,
+    close: options.close,
+  };
+}
+
+function nullableFields(input: PatientCreate | PatientUpdate) {
+  return {
+    externalId: input.externalId ?? '',
+    givenName: input.givenName ?? '',
+    familyName: input.familyName ?? '',
+    birthDate: input.birthDate ?? '',
+    country: input.country ?? '',
+    timeZone: input.timeZone ?? '',
+    email: input.email ?? null,
+    phone: input.phone ?? null,
+    gender: input.gender ?? null,
+    language: input.language ?? null,
+  };
+}
+
+/** For diagnostics and tests: counts rows without loading them. */
+export async function countActiveOverlaps(db: Db): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from bookings a join bookings b
+      on a.provider_id = b.provider_id and a.id < b.id
+     where a.status in ('pending', 'confirmed') and b.status in ('pending', 'confirmed')
+       and a.start_at < b.blocked_until and b.start_at < a.blocked_until`);
+  const rows = (result as unknown as { rows: { n: number }[] }).rows;
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,27 @@
+import type { Clock, IdGenerator, Store, VideoRooms } from '@tahoon/core';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+
+/** Secrets the app needs at runtime, already decoded. */
+export interface Keys {
+  /** Signs and verifies access tokens (HS256). */
+  tokenSecret: Uint8Array;
+  /** Keys the HMAC under which client secrets are stored. */
+  credentialKey: Uint8Array;
+}
+
+/**
+ * Everything the app is built from. The Node entry wires real adapters; tests wire the same
+ * ones against other databases and a controllable clock.
+ */
+export interface Deps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  video: VideoRooms;
+  keys: Keys;
+  logger: Logger;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import type { Store } from '@tahoon/core';
+import { createStore, type Db } from '../db/store.js';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Any number fits: it only has to be the same in every Tahoon process. */
+const MIGRATION_LOCK = 7_248_310;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  store: Store;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function appliedCount(db: Db): Promise<number> {
+  try {
+    const result = await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const rows = (result as unknown as { rows: { n: number }[] }).rows;
+    return rows[0]?.n ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+function readiness(db: Db) {
+  const expected = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  return async () => (await appliedCount(db)) >= expected;
+}
+
+/**
+ * Opens PostgreSQL through a pool. Migrations take an advisory lock, so several instances
+ * starting together apply each migration once.
+ */
+export function openPostgres(url: string, poolSize = 10): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db = drizzlePg({ client: pool }) as unknown as Db;
+  const close = () => pool.end();
+  return {
+    kind: 'postgres',
+    db,
+    store: createStore(db, { ready: readiness(db), close }),
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        client.release();
+      }
+    },
+    close,
+  };
+}
+
+/**
+ * Opens the embedded database: PGlite in a data folder, or in memory when no folder is given.
+ * PGlite serves one process at a time.
+ */
+export async function openPglite(options: { dataDir?: string; client?: PGlite } = {}): Promise<Database> {
+  const client = options.client ?? (await PGlite.create(options.dataDir));
+  const db = drizzlePglite({ client }) as unknown as Db;
+  const close = () => client.close();
+  return {
+    kind: 'pglite',
+    db,
+    store: createStore(db, { ready: readiness(db), close }),
+    async migrate() {
+      await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    close,
+  };
+}
+
+export async function openDatabase(options: {
+  url?: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+}): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.poolSize);
+  return openPglite({ dataDir: options.dataDir });
+}

@@ -1,0 +1,69 @@
+import pino, { type Logger } from 'pino';
+import { createVideoRooms } from '../adapters/video/index.js';
+import { loadConfig, type Config } from '../config.js';
+import { webIds } from '../crypto.js';
+import { systemClock, type Deps } from '../deps.js';
+import { openDatabase, type Database } from './database.js';
+import { resolveKeys } from './secrets.js';
+
+/**
+ * Fields that may hold patient data are removed from every log line, whatever a future call
+ * site passes by mistake.
+ */
+export const REDACTED_PATHS = [
+  '*.givenName',
+  '*.familyName',
+  '*.email',
+  '*.phone',
+  '*.birthDate',
+  '*.reason',
+  'req.headers.authorization',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.access_key',
+];
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
+  const options = {
+    level: config.LOG_LEVEL,
+    base: { service: 'tahoon' },
+    redact: { paths: REDACTED_PATHS, remove: true },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export interface Runtime {
+  config: Config;
+  deps: Deps;
+  database: Database;
+}
+
+/** Wires the real adapters from the configuration: the one place that knows them all. */
+export async function createRuntime(
+  env: Record<string, string | undefined>,
+  overrides: { logger?: Logger } = {},
+): Promise<Runtime> {
+  const config = loadConfig(env);
+  const logger = overrides.logger ?? createLogger(config);
+  const keys = await resolveKeys(config);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: `${config.TAHOON_DATA_DIR}/db`,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const video = createVideoRooms({
+    jitsiBaseUrl: config.TAHOON_JITSI_BASE_URL,
+    ...(config.VIDEOSDK_API_KEY && config.VIDEOSDK_SECRET
+      ? {
+          videoSdk: {
+            apiKey: config.VIDEOSDK_API_KEY,
+            secret: config.VIDEOSDK_SECRET,
+            ...(config.VIDEOSDK_API_BASE ? { apiBase: config.VIDEOSDK_API_BASE } : {}),
+            ...(config.VIDEOSDK_JOIN_BASE_URL ? { joinBaseUrl: config.VIDEOSDK_JOIN_BASE_URL } : {}),
+          },
+        }
+      : {}),
+  });
+  const deps: Deps = { config, store: database.store, clock: systemClock, ids: webIds, video, keys, logger };
+  return { config, deps, database };
+}

@@ -1,0 +1,55 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../app.js';
+import type { Runtime } from './runtime.js';
+
+const pidFile = (dataDir: string) => join(dataDir, 'server.pid');
+
+/** The pid of a running server that holds the embedded database, if any. */
+export async function runningServerPid(dataDir: string): Promise<number | null> {
+  try {
+    const pid = Number((await readFile(pidFile(dataDir), 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+export interface RunningServer {
+  port: number;
+  server: ServerType;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the app on Node. On SIGTERM or SIGINT it stops accepting, lets in-flight requests
+ * finish, then closes the database.
+ */
+export async function startServer(runtime: Runtime): Promise<RunningServer> {
+  const { config, deps, database } = runtime;
+  const app = createApp(deps);
+  const embedded = database.kind === 'pglite';
+  if (embedded) {
+    await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
+    await writeFile(pidFile(config.TAHOON_DATA_DIR), String(process.pid));
+  }
+
+  const server = await new Promise<{ server: ServerType; port: number }>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+      resolve({ server: s, port: info.port }),
+    );
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => server.server.close(() => resolve()));
+      await database.close();
+      if (embedded) await rm(pidFile(config.TAHOON_DATA_DIR), { force: true });
+      deps.logger.info('server stopped');
+    })());
+  return { port: server.port, server: server.server, stop };
+}

@@ -1,0 +1,187 @@
+import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { appRouter } from './routers/index.js';
+
+export const API_VERSION = '0.1.0';
+
+const problemSchema = {
+  type: 'object',
+  description: 'An RFC 9457 problem document',
+  required: ['type', 'title', 'status', 'detail', 'code', 'requestId'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: {
+      type: 'string',
+      enum: [
+        'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SLOT_UNAVAILABLE',
+        'PATIENT_BUSY', 'PATIENT_EXISTS', 'INVALID_STATE', 'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE', 'NOT_ELIGIBLE', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE',
+      ],
+    },
+    requestId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pointer', 'message'],
+        properties: { pointer: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+    error: { type: 'string', description: 'RFC 6749 error code, on the token endpoints' },
+  },
+};
+
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+const tokenRequest = {
+  type: 'object',
+  required: ['grant_type'],
+  properties: {
+    grant_type: { type: 'string', enum: ['client_credentials'] },
+    client_id: { type: 'string', description: 'Unless sent with HTTP Basic' },
+    client_secret: { type: 'string', description: 'Unless sent with HTTP Basic' },
+  },
+};
+
+const tokenPaths = {
+  '/v1/oauth/token': {
+    post: {
+      operationId: 'oauth-token',
+      tags: ['auth'],
+      summary: 'Exchange client credentials for an access token (RFC 6749 §4.4)',
+      security: [{ basic: [] }, {}],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': { schema: tokenRequest },
+          'application/json': { schema: tokenRequest },
+        },
+      },
+      responses: {
+        200: {
+          description: 'An access token',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['access_token', 'token_type', 'expires_in', 'scope'],
+                properties: {
+                  access_token: { type: 'string' },
+                  token_type: { type: 'string', enum: ['Bearer'] },
+                  expires_in: { type: 'integer' },
+                  scope: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        400: { description: 'Malformed request or unsupported grant', content: problemContent },
+        401: { description: 'Invalid client credentials', content: problemContent },
+      },
+    },
+  },
+  '/api/auth/token': {
+    post: {
+      operationId: 'legacy-auth-token',
+      tags: ['auth'],
+      summary: "The original gateway's token endpoint, kept for existing partners",
+      security: [{}],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: {
+              type: 'object',
+              required: ['grant_type', 'access_key'],
+              properties: {
+                grant_type: { type: 'string', enum: ['password'] },
+                access_key: { type: 'string', description: 'A client secret' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: 'An access token',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['access_token', 'token_type', 'expires_in'],
+                properties: {
+                  access_token: { type: 'string' },
+                  token_type: { type: 'string', enum: ['bearer'] },
+                  expires_in: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+        400: { description: 'Malformed request', content: problemContent },
+        401: { description: 'Invalid access key', content: problemContent },
+      },
+    },
+  },
+};
+
+const healthResponse = (summary: string) => ({
+  get: {
+    operationId: summary.toLowerCase().replaceAll(' ', '-'),
+    tags: ['health'],
+    summary,
+    security: [{}],
+    responses: {
+      200: { description: 'Healthy', content: { 'application/health+json': { schema: { type: 'object' } } } },
+      503: { description: 'Not ready', content: { 'application/health+json': { schema: { type: 'object' } } } },
+    },
+  },
+});
+
+type Operation = { responses?: Record<string, { description?: string; content?: unknown }> };
+
+/** Every error response of a generated operation is a problem document. */
+function useProblems(doc: OpenAPIObject): void {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, Operation>)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (Number(status) >= 400) response.content = problemContent;
+      }
+    }
+  }
+}
+
+/**
+ * The one OpenAPI document: every procedure's REST form, with full paths, plus the token and
+ * health endpoints that are plain routes.
+ */
+export function buildOpenApiDocument(baseUrl: string): OpenAPIObject {
+  const doc = generateOpenApiDocument(appRouter, {
+    title: 'Tahoon partner API',
+    version: API_VERSION,
+    description:
+      'Register patients, search mental-health providers, read free slots and book video ' +
+      'sessions. Authenticate with OAuth 2.0 client credentials at /v1/oauth/token.',
+    baseUrl,
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      basic: { type: 'http', scheme: 'basic' },
+    },
+  });
+  useProblems(doc);
+  // Hand-written parts are plain JSON; the generated document's types are stricter than needed.
+  doc.paths = {
+    ...tokenPaths,
+    ...doc.paths,
+    '/health': healthResponse('Overall health'),
+    '/health/live': healthResponse('Liveness'),
+    '/health/ready': healthResponse('Readiness'),
+  } as OpenAPIObject['paths'];
+  doc.components = {
+    ...doc.components,
+    schemas: { ...(doc.components?.schemas ?? {}), Problem: problemSchema },
+  } as OpenAPIObject['components'];
+  return doc;
+}

@@ -1,0 +1,112 @@
+import {
+  bookingCancelInput,
+  bookingCreateInput,
+  bookingIdInput,
+  bookingListInput,
+  bookingPageSchema,
+  bookingSchema,
+  TahoonError,
+  toEpochMs,
+} from '@tahoon/core';
+import { partnerProcedure, router } from '../trpc/init.js';
+import { cancelBooking, createBooking } from '../services/bookings.js';
+import { bookingView } from '../services/views.js';
+
+const ERRORS = [400, 401, 403, 404, 409, 422, 503];
+
+export const bookingsRouter = router({
+  create: partnerProcedure
+    .meta({
+      scope: 'bookings:write',
+      openapi: {
+        method: 'POST',
+        path: '/v1/bookings',
+        tags: ['bookings'],
+        summary: 'Book a video session in a free slot',
+        description:
+          'Answers 201 with the confirmed booking and its video room. A slot that is taken or ' +
+          'not offered answers 409 SLOT_UNAVAILABLE; a patient with an overlapping session 409 ' +
+          'PATIENT_BUSY.',
+        protect: true,
+        errorResponses: ERRORS,
+      },
+    })
+    .input(bookingCreateInput)
+    .output(bookingSchema)
+    .mutation(async ({ ctx, input }) => {
+      const booking = await createBooking(
+        { ...ctx.deps, log: ctx.log },
+        ctx.principal.organizationId,
+        input,
+      );
+      ctx.response.status = 201;
+      return bookingView(booking);
+    }),
+
+  get: partnerProcedure
+    .meta({
+      scope: 'bookings:read',
+      openapi: {
+        method: 'GET',
+        path: '/v1/bookings/{id}',
+        tags: ['bookings'],
+        summary: 'Read one booking',
+        protect: true,
+        errorResponses: [400, 401, 403, 404],
+      },
+    })
+    .input(bookingIdInput)
+    .output(bookingSchema)
+    .query(async ({ ctx, input }) => {
+      const booking = await ctx.deps.store.bookings.get(ctx.principal.organizationId, input.id);
+      if (!booking) throw new TahoonError({ code: 'NOT_FOUND', detail: `No booking ${input.id}` });
+      return bookingView(booking);
+    }),
+
+  list: partnerProcedure
+    .meta({
+      scope: 'bookings:read',
+      openapi: {
+        method: 'GET',
+        path: '/v1/bookings',
+        tags: ['bookings'],
+        summary: 'List bookings by patient, provider, status and start time',
+        protect: true,
+        errorResponses: [400, 401, 403],
+      },
+    })
+    .input(bookingListInput)
+    .output(bookingPageSchema)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.deps.store.bookings.list(ctx.principal.organizationId, {
+        ...input,
+        fromMs: input.from ? toEpochMs(input.from) : undefined,
+        toMs: input.to ? toEpochMs(input.to) : undefined,
+      });
+      return { data: page.data.map(bookingView), nextCursor: page.nextCursor };
+    }),
+
+  cancel: partnerProcedure
+    .meta({
+      scope: 'bookings:write',
+      openapi: {
+        method: 'POST',
+        path: '/v1/bookings/{id}/cancel',
+        tags: ['bookings'],
+        summary: 'Cancel a booking before it starts',
+        protect: true,
+        errorResponses: [400, 401, 403, 404, 409],
+      },
+    })
+    .input(bookingCancelInput)
+    .output(bookingSchema)
+    .mutation(async ({ ctx, input }) => {
+      const policy = { lateWindowMinutes: ctx.deps.config.TAHOON_LATE_CANCEL_MINUTES };
+      const booking = await cancelBooking(
+        { ...ctx.deps, log: ctx.log, policy },
+        ctx.principal.organizationId,
+        input,
+      );
+      return bookingView(booking);
+    }),
+});

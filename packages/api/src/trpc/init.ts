@@ -1,0 +1,72 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { TahoonError } from '@tahoon/core';
+import type { Logger } from 'pino';
+import type { Auth, Principal } from '../auth.js';
+import type { Deps } from '../deps.js';
+import { problem, type Problem } from '../http/problem.js';
+import { classify, toTrpcError } from './errors.js';
+
+/** Per-request state shared by the transports and the procedures. */
+export interface Context {
+  deps: Deps;
+  auth: Auth;
+  requestId: string;
+  log: Logger;
+  /** The bearer token as sent, verified only when a procedure needs a partner. */
+  bearer: string | null;
+  /** Set by a procedure to answer with another success status (201 on create). */
+  response: { status?: number };
+}
+
+export type Meta = OpenApiMeta<{ scope?: string }>;
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Never include stack traces in responses, whatever NODE_ENV says.
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
+      const requestId = ctx?.requestId ?? 'req_unknown';
+      const { failure } = classify(error);
+      const body: Problem = problem(failure.code, failure.detail, requestId, failure.errors);
+      return {
+        message: body.detail,
+        code: shape.code,
+        data: { code: body.code, httpStatus: body.status, requestId, problem: body },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain failures thrown as TahoonError become tRPC errors with the right status. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof TahoonError) {
+    throw toTrpcError(result.error.cause);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/** Procedures for partners: a valid access token for an organization is required. */
+export const partnerProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.bearer) {
+    throw toTrpcError(
+      new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
+    );
+  }
+  let principal: Principal;
+  try {
+    principal = await ctx.auth.verifyToken(ctx.bearer);
+  } catch (error) {
+    if (error instanceof TahoonError) throw toTrpcError(error);
+    throw error;
+  }
+  const log = ctx.log.child({ orgId: principal.organizationId, credentialId: principal.credentialId });
+  return next({ ctx: { ...ctx, principal, log } });
+});

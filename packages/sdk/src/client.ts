@@ -1,0 +1,44 @@
+import { Http } from './http.js';
+import { type TahoonOptions, checkClientOptions } from './options.js';
+import { type BookingsApi, bookingsApi } from './resources/bookings.js';
+import { type CatalogueApi, catalogueApi } from './resources/catalogue.js';
+import { type PatientsApi, patientsApi } from './resources/patients.js';
+import { type ProvidersApi, providersApi } from './resources/providers.js';
+
+/**
+ * A client for Tahoon's partner gateway. It gets its own OAuth token on the first call, replaces
+ * it a minute before it expires, and retries what is safe to retry. Make one per set of
+ * credentials and share it: concurrent calls share one token.
+ *
+ * @example
+ * import { Tahoon } from '@tahoon/sdk';
+ *
+ * const tahoon = new Tahoon({
+ *   baseUrl: 'https://gateway.tahoon.example',
+ *   clientId: process.env.TAHOON_CLIENT_ID!,
+ *   clientSecret: process.env.TAHOON_CLIENT_SECRET!,
+ * });
+ *
+ * const { data: providers } = await tahoon.providers.search({ specialty: 'anxiety' });
+ */
+export class Tahoon {
+  /** The values provider filters accept. */
+  readonly catalogue: CatalogueApi;
+  /** Your organisation's patients. */
+  readonly patients: PatientsApi;
+  /** Providers and their free slots. */
+  readonly providers: ProvidersApi;
+  /** Video sessions: book, read, list, cancel. */
+  readonly bookings: BookingsApi;
+
+  /**
+   * @throws TypeError naming every unknown or invalid option.
+   */
+  constructor(options: TahoonOptions) {
+    const http = new Http(checkClientOptions(options));
+    this.catalogue = catalogueApi(http);
+    this.patients = patientsApi(http);
+    this.providers = providersApi(http);
+    this.bookings = bookingsApi(http);
+  }
+}

@@ -1,0 +1,22 @@
+export { Tahoon } from './client.js';
+export {
+  type ApiErrorCode,
+  type ConnectionErrorCode,
+  type ServerErrorCode,
+  type TahoonErrorCode,
+  TahoonApiError,
+  TahoonConnectionError,
+  TahoonError,
+} from './errors.js';
+export type {
+  FetchLike,
+  RequestOptions,
+  TahoonOptions,
+  WriteRequestOptions,
+} from './options.js';
+export type { Page, PagePromise, WithRequestId } from './pagination.js';
+export type { BookingsApi } from './resources/bookings.js';
+export type { CatalogueApi } from './resources/catalogue.js';
+export type { PatientsApi } from './resources/patients.js';
+export type { ProvidersApi } from './resources/providers.js';
+export type * from './types.js';

@@ -1,0 +1,448 @@
+/**
+ * The shapes Tahoon's REST API sends and accepts, written out by hand so the published SDK needs
+ * nothing from the server's packages. `test/types.test.ts` holds each one against the server's
+ * schemas, so a change on either side that is not mirrored here fails CI.
+ */
+
+/**
+ * A kind of mental-health professional.
+ *
+ * @example
+ * const type: ProviderType = 'psychologist';
+ */
+export type ProviderType = 'psychologist' | 'psychiatrist' | 'therapist' | 'counselor';
+
+/**
+ * An area a provider works in; providers are only ever tagged with these values.
+ *
+ * @example
+ * const specialty: Specialty = 'anxiety';
+ */
+export type Specialty =
+  | 'anxiety'
+  | 'depression'
+  | 'trauma'
+  | 'ptsd'
+  | 'relationships'
+  | 'family'
+  | 'child-adolescent'
+  | 'addiction'
+  | 'eating-disorders'
+  | 'ocd'
+  | 'adhd'
+  | 'bipolar'
+  | 'grief'
+  | 'stress'
+  | 'sleep'
+  | 'workplace'
+  | 'lgbtq'
+  | 'postpartum'
+  | 'self-esteem'
+  | 'anger';
+
+/**
+ * A language a provider holds sessions in, as a BCP 47 primary tag.
+ *
+ * @example
+ * const language: Language = 'ar';
+ */
+export type Language =
+  | 'ar'
+  | 'en'
+  | 'fr'
+  | 'de'
+  | 'es'
+  | 'hi'
+  | 'ur'
+  | 'ta'
+  | 'bn'
+  | 'ml'
+  | 'zh'
+  | 'tl'
+  | 'fa'
+  | 'tr';
+
+/**
+ * A gender, for providers and (optionally) patients.
+ *
+ * @example
+ * const gender: Gender = 'female';
+ */
+export type Gender = 'female' | 'male' | 'other' | 'undisclosed';
+
+/**
+ * A currency prices are quoted in (ISO 4217).
+ *
+ * @example
+ * const currency: Currency = 'SAR';
+ */
+export type Currency = 'SAR' | 'AED' | 'GBP' | 'USD' | 'INR' | 'AUD' | 'EUR';
+
+/**
+ * An amount of money in minor units: 25000 SAR minor units is 250.00 SAR.
+ *
+ * @example
+ * const price: Money = { amount: 25000, currency: 'SAR' };
+ */
+export interface Money {
+  amount: number;
+  currency: Currency;
+}
+
+/**
+ * Every value the provider filters accept, from `client.catalogue.get()`.
+ *
+ * @example
+ * const { specialties } = await client.catalogue.get();
+ */
+export interface Catalogue {
+  specialties: Specialty[];
+  languages: Language[];
+  providerTypes: ProviderType[];
+  genders: Gender[];
+  currencies: Currency[];
+}
+
+/**
+ * One problem with one field of a request, addressed by a JSON pointer (RFC 6901).
+ *
+ * @example
+ * const problem: FieldError = { pointer: '/birthDate', message: 'must be a date as YYYY-MM-DD' };
+ */
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * A patient registered by your organisation. Optional details the patient did not give are
+ * `null`.
+ *
+ * @example
+ * const patient: Patient = await client.patients.get('pat_k3m9q2x7w4n8p5rt');
+ * console.log(patient.timeZone); // 'Asia/Riyadh'
+ */
+export interface Patient {
+  id: string;
+  /** Your own id for this patient; unique within your organisation. */
+  externalId: string;
+  givenName: string;
+  familyName: string;
+  /** `YYYY-MM-DD`. */
+  birthDate: string;
+  /** ISO 3166-1 alpha-2, e.g. `SA`. */
+  country: string;
+  /** IANA time zone, e.g. `Asia/Riyadh`. */
+  timeZone: string;
+  email: string | null;
+  /** E.164, e.g. `+966501234567`. */
+  phone: string | null;
+  gender: Gender | null;
+  /** BCP 47 language tag, e.g. `ar-SA`. */
+  language: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Registering a patient. Fields the server does not know are refused with `VALIDATION_FAILED`.
+ *
+ * @example
+ * const input: PatientCreate = {
+ *   externalId: 'crm-1042', givenName: 'Sara', familyName: 'Ali',
+ *   birthDate: '1990-04-21', country: 'SA', timeZone: 'Asia/Riyadh',
+ * };
+ */
+export interface PatientCreate {
+  externalId: string;
+  givenName: string;
+  familyName: string;
+  birthDate: string;
+  country: string;
+  timeZone: string;
+  email?: string;
+  phone?: string;
+  gender?: Gender;
+  language?: string;
+}
+
+/**
+ * Changing a patient: any subset of the registration fields.
+ *
+ * @example
+ * const change: PatientUpdate = { phone: '+966501234567' };
+ */
+export type PatientUpdate = Partial<PatientCreate>;
+
+/**
+ * Which page of a list to read.
+ *
+ * @example
+ * const first: PageParams = { limit: 50 };
+ */
+export interface PageParams {
+  /** Items per page, 1 to 100; the server's default is 20. */
+  limit?: number;
+  /** `nextCursor` of the previous page. Iterating a list follows cursors for you. */
+  cursor?: string;
+}
+
+/**
+ * Filters for `client.patients.list()`.
+ *
+ * @example
+ * const params: PatientListParams = { externalId: 'crm-1042' };
+ */
+export interface PatientListParams extends PageParams {
+  externalId?: string;
+}
+
+/**
+ * How one session with a provider is offered: its length and price.
+ *
+ * @example
+ * const offer: SessionType = { duration: 50, price: { amount: 25000, currency: 'SAR' } };
+ */
+export interface SessionType {
+  /** Minutes. */
+  duration: number;
+  price: Money;
+}
+
+/**
+ * A provider as partners see it. Providers are platform data, the same for every partner.
+ *
+ * @example
+ * const provider: Provider = await client.providers.get('prv_k3m9q2x7w4n8p5rt');
+ * const durations = provider.sessionTypes.map((s) => s.duration);
+ */
+export interface Provider {
+  id: string;
+  displayName: string;
+  type: ProviderType;
+  specialties: Specialty[];
+  languages: Language[];
+  gender: Gender;
+  bio: string;
+  yearsOfExperience: number;
+  sessionTypes: SessionType[];
+  /** The provider's own IANA time zone. */
+  timeZone: string;
+  /** ISO 3166 countries or regions (e.g. `US-NY`) the provider is licensed in. */
+  licensedRegions: string[];
+  acceptingNewPatients: boolean;
+  active: boolean;
+}
+
+/**
+ * How `client.providers.search()` orders providers. `earliest` puts the soonest free slot first.
+ *
+ * @example
+ * const sort: ProviderSort = 'price';
+ */
+export type ProviderSort = 'name' | 'price' | 'earliest';
+
+/**
+ * Filters for `client.providers.search()`. All are optional and combine with AND.
+ *
+ * @example
+ * const params: ProviderSearchParams = {
+ *   specialty: 'anxiety', language: 'ar', region: 'SA',
+ *   maxPrice: 30000, currency: 'SAR', acceptingNewPatients: true,
+ * };
+ */
+export interface ProviderSearchParams extends PageParams {
+  specialty?: Specialty;
+  language?: Language;
+  gender?: Gender;
+  type?: ProviderType;
+  /** Minor units; needs `currency`. */
+  maxPrice?: number;
+  currency?: Currency;
+  /** Licensed in this country or region, e.g. `SA` or `US-NY`. */
+  region?: string;
+  acceptingNewPatients?: boolean;
+  /** Only providers with a free slot at or after this instant (ISO 8601 with an offset). */
+  availableFrom?: string;
+  /** Only providers with a free slot before this instant (ISO 8601 with an offset). */
+  availableTo?: string;
+  /** Text in the name, bio or specialties. */
+  q?: string;
+  sort?: ProviderSort;
+}
+
+/**
+ * The window to read a provider's free slots in.
+ *
+ * @example
+ * const params: SlotsParams = {
+ *   from: '2026-05-03T00:00:00+03:00', to: '2026-05-10T00:00:00+03:00',
+ *   duration: 50, timeZone: 'Asia/Riyadh',
+ * };
+ */
+export interface SlotsParams {
+  /** Slot starts at or after this instant (ISO 8601 with `Z` or an offset). */
+  from: string;
+  /** Slot starts before this instant. */
+  to: string;
+  /** Minutes; one of the provider's `sessionTypes`. */
+  duration: number;
+  /** Zone the slots are rendered in; `UTC` when left out. */
+  timeZone?: string;
+}
+
+/**
+ * One bookable start, with the end of a session of the requested duration.
+ *
+ * @example
+ * const slot: Slot = { start: '2026-05-03T10:00:00+03:00', end: '2026-05-03T10:50:00+03:00' };
+ */
+export interface Slot {
+  start: string;
+  end: string;
+}
+
+/**
+ * A provider's free slots, sorted by start.
+ *
+ * @example
+ * const { data: slots } = await client.providers.slots(providerId, params);
+ */
+export interface SlotList {
+  data: Slot[];
+  /** The zone `start` and `end` are rendered in. */
+  timeZone: string;
+}
+
+/**
+ * Where a booking stands. `pending` holds the slot while the video room is set up; `failed`
+ * releases it.
+ *
+ * @example
+ * const status: BookingStatus = 'confirmed';
+ */
+export type BookingStatus =
+  | 'pending'
+  | 'confirmed'
+  | 'completed'
+  | 'cancelled'
+  | 'no_show'
+  | 'failed';
+
+/**
+ * Who cancelled a booking.
+ *
+ * @example
+ * const by: CancelledBy = 'partner';
+ */
+export type CancelledBy = 'partner' | 'operator' | 'provider';
+
+/**
+ * The video room of a booking: one join link for the patient and one for the provider.
+ *
+ * @example
+ * const booking = await client.bookings.get(bookingId);
+ * if (booking.video) sendLink(booking.video.patientJoinUrl);
+ */
+export interface VideoRoom {
+  /** Which video service hosts the room. */
+  provider: string;
+  roomId: string;
+  patientJoinUrl: string;
+  providerJoinUrl: string;
+}
+
+/**
+ * How and when a booking was cancelled.
+ *
+ * @example
+ * if (booking.cancellation?.late) chargeLateFee(booking);
+ */
+export interface Cancellation {
+  by: CancelledBy;
+  at: string;
+  reason: string | null;
+  /** Cancelled inside the late-cancellation window. */
+  late: boolean;
+}
+
+/**
+ * An earlier time of a rescheduled booking.
+ *
+ * @example
+ * const first: BookingChange | undefined = booking.history[0];
+ */
+export interface BookingChange {
+  start: string;
+  end: string;
+  changedAt: string;
+}
+
+/**
+ * A video session between one of your patients and a provider.
+ *
+ * @example
+ * const booking: Booking = await client.bookings.get('bkg_k3m9q2x7w4n8p5rt');
+ * console.log(booking.status, booking.start);
+ */
+export interface Booking {
+  id: string;
+  status: BookingStatus;
+  patientId: string;
+  providerId: string;
+  start: string;
+  end: string;
+  /** Minutes. */
+  duration: number;
+  price: Money;
+  /** `null` until the room exists. */
+  video: VideoRoom | null;
+  cancellation: Cancellation | null;
+  /** Earlier times of a rescheduled booking, oldest first. */
+  history: BookingChange[];
+  createdAt: string;
+}
+
+/**
+ * Booking a session: a start offered by `providers.slots` and a duration the provider offers.
+ *
+ * @example
+ * const input: BookingCreate = {
+ *   patientId: 'pat_k3m9q2x7w4n8p5rt', providerId: 'prv_k3m9q2x7w4n8p5rt',
+ *   start: '2026-05-03T10:00:00+03:00', duration: 50,
+ * };
+ */
+export interface BookingCreate {
+  patientId: string;
+  providerId: string;
+  /** ISO 8601 instant with `Z` or an offset. */
+  start: string;
+  /** Minutes. */
+  duration: number;
+}
+
+/**
+ * Cancelling a booking.
+ *
+ * @example
+ * const params: BookingCancelParams = { reason: 'Patient asked to move to next week' };
+ */
+export interface BookingCancelParams {
+  reason?: string;
+}
+
+/**
+ * Filters for `client.bookings.list()`.
+ *
+ * @example
+ * const params: BookingListParams = { patientId: 'pat_k3m9q2x7w4n8p5rt', status: 'confirmed' };
+ */
+export interface BookingListParams extends PageParams {
+  patientId?: string;
+  providerId?: string;
+  status?: BookingStatus;
+  /** Bookings starting at or after this instant. */
+  from?: string;
+  /** Bookings starting before this instant. */
+  to?: string;
+}
