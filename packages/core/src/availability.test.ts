@@ -494,7 +494,7 @@ describe('earliestSlot', () => {
   const query = makeQuery({
     schedule,
     fromMs: toEpochMs('2026-06-01T00:00:00Z'),
-    toMs: toEpochMs('2026-06-15T00:00:00Z'),
+    toMs: toEpochMs('2026-06-30T00:00:00Z'),
   });
 
   it('is the first free slot', () => {
@@ -506,6 +506,12 @@ describe('earliestSlot', () => {
       startMs: toEpochMs('2026-06-01T10:00:00Z'),
       endMs: toEpochMs('2026-06-01T11:00:00Z'),
     });
+  });
+
+  it('looks past the first days of a long window', () => {
+    const busy = [{ startMs: query.fromMs, endMs: toEpochMs('2026-06-12T00:00:00Z') }];
+
+    expect(earliestSlot({ ...query, busy })?.startMs).toBe(toEpochMs('2026-06-15T09:00:00Z'));
   });
 
   it('is null when nothing is free', () => {
@@ -631,7 +637,8 @@ function oracleInstant(date: string, time: string, timeZone: string): number {
       : [date, time];
   const wanted = `${day}T${clock}`;
   const reading = DateTime.fromISO(wanted, { zone: timeZone }).toMillis();
-  const probes = Array.from({ length: 25 }, (_, k) => reading + (k - 12) * 15 * MINUTE_MS);
+  // Every offset change in the zones under test is a multiple of 30 minutes, within 3 hours.
+  const probes = Array.from({ length: 13 }, (_, k) => reading + (k - 6) * 30 * MINUTE_MS);
   const showing = probes.filter(
     (ms) => DateTime.fromMillis(ms, { zone: timeZone }).toFormat("yyyy-MM-dd'T'HH:mm") === wanted,
   );
@@ -658,33 +665,48 @@ function conflicts(slot: Interval, busy: Interval, bufferMs: number): boolean {
 
 const caseArb = rawCaseArb.map(toQuery);
 
+/** What is wrong with one returned slot under the contract; empty when nothing is. */
+function slotProblems(query: SlotQuery, slot: Interval, windows: Interval[]): string[] {
+  const { schedule, nowMs } = query;
+  const bufferMs = schedule.bufferMinutes * MINUTE_MS;
+  const checks: [string, boolean][] = [
+    ['has the duration', slot.endMs - slot.startMs === query.durationMinutes * MINUTE_MS],
+    ['starts in [from, to)', query.fromMs <= slot.startMs && slot.startMs < query.toMs],
+    ['respects notice', slot.startMs >= nowMs + schedule.minNoticeMinutes * MINUTE_MS],
+    ['is inside the horizon', slot.startMs < nowMs + schedule.horizonDays * DAY_MS],
+    ['starts at a real wall-clock time', wallClockExists(slot.startMs, query.timeZone)],
+    ['fits a window', windows.some((w) => w.startMs <= slot.startMs && slot.endMs <= w.endMs)],
+    ['is free', !query.busy.some((busy) => conflicts(slot, busy, bufferMs))],
+  ];
+  const at = renderInstant(slot.startMs, query.timeZone);
+  return checks.filter(([, holds]) => !holds).map(([rule]) => `${at} ${rule}: no`);
+}
+
 function checkSlotsHonourTheContract(query: SlotQuery): void {
   const slots = computeSlots(query);
-  const { schedule, nowMs, timeZone } = query;
-  const durationMs = query.durationMinutes * MINUTE_MS;
   const windowsByDate = new Map<string, Interval[]>();
+  const windowsOf = (slot: Interval) => {
+    const local = DateTime.fromMillis(slot.startMs, { zone: query.timeZone });
+    const date = local.toFormat('yyyy-MM-dd');
+    if (!windowsByDate.has(date)) windowsByDate.set(date, oracleWindows(query, date));
+    return windowsByDate.get(date) ?? [];
+  };
 
-  slots.forEach((slot, index) => {
-    expect(slot.endMs - slot.startMs).toBe(durationMs);
-    expect(slot.startMs).toBeGreaterThanOrEqual(query.fromMs);
-    expect(slot.startMs).toBeLessThan(query.toMs);
-    expect(slot.startMs).toBeGreaterThanOrEqual(nowMs + schedule.minNoticeMinutes * MINUTE_MS);
-    expect(slot.startMs).toBeLessThan(nowMs + schedule.horizonDays * DAY_MS);
-    if (index > 0) expect(slot.startMs).toBeGreaterThan(slots[index - 1]!.startMs);
-    expect(wallClockExists(slot.startMs, timeZone)).toBe(true);
+  expect(slots.flatMap((slot) => slotProblems(query, slot, windowsOf(slot)))).toEqual([]);
+  expect(slots.every((slot, i) => i === 0 || slot.startMs > slots[i - 1]!.startMs)).toBe(true);
 
-    const date = DateTime.fromMillis(slot.startMs, { zone: timeZone }).toFormat('yyyy-MM-dd');
-    const windows = windowsByDate.get(date) ?? oracleWindows(query, date);
-    windowsByDate.set(date, windows);
-    expect(windows.some((w) => w.startMs <= slot.startMs && slot.endMs <= w.endMs)).toBe(true);
-
-    const bufferMs = schedule.bufferMinutes * MINUTE_MS;
-    expect(query.busy.filter((busy) => conflicts(slot, busy, bufferMs))).toEqual([]);
-  });
-
-  for (const slot of slots) {
-    const offerQuery = { schedule, timeZone, durationMinutes: query.durationMinutes, nowMs };
-    expect(isOfferedStart({ ...offerQuery, startMs: slot.startMs })).toBe(true);
+  // Each isOfferedStart runs the engine again, so a sample keeps the run short.
+  const { schedule, timeZone, durationMinutes, nowMs } = query;
+  for (const slot of [slots[0], slots[slots.length >> 1], slots.at(-1)]) {
+    if (!slot) continue;
+    const offered = isOfferedStart({
+      schedule,
+      timeZone,
+      durationMinutes,
+      nowMs,
+      startMs: slot.startMs,
+    });
+    expect(offered, renderInstant(slot.startMs, timeZone)).toBe(true);
   }
 }
 
@@ -703,6 +725,15 @@ describe('computeSlots properties', () => {
         const after = computeSlots({ ...query, busy: [...query.busy, { startMs, endMs }] });
 
         expect(after.filter((slot) => !before.has(slot.startMs))).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('finds as earliest slot the first slot of the whole window', () => {
+    fc.assert(
+      fc.property(caseArb, (query) => {
+        expect(earliestSlot(query)).toEqual(computeSlots(query)[0] ?? null);
       }),
       { numRuns: 200 },
     );

@@ -84,7 +84,19 @@ export function isOfferedStart(query: OfferedStartQuery): boolean {
  *   nowMs: Date.now(), busy }); // { startMs, endMs } | null
  */
 export function earliestSlot(query: SlotQuery): Interval | null {
-  return computeSlots(query)[0] ?? null;
+  // Most providers have a slot within days, so look at a doubling span instead of the whole
+  // window; search sorts many providers by this. The spans tile the window, so the first slot
+  // found is the first slot there is.
+  const bounds = startBounds(query);
+  if (!bounds) return null;
+  let fromMs = bounds.startMs;
+  for (let days = 1; fromMs < bounds.endMs; days *= 2) {
+    const toMs = Math.min(bounds.endMs, fromMs + days * DAY_MS);
+    const first = computeSlots({ ...query, fromMs, toMs })[0];
+    if (first) return first;
+    fromMs = toMs;
+  }
+  return null;
 }
 
 /** Where a start may lie: inside the query window, after the notice and before the horizon. */
@@ -119,8 +131,9 @@ function windowInstants(schedule: Schedule, timeZone: string, span: Interval): I
   const overrides = overridesByDate(schedule);
   const instants: Interval[] = [];
   for (const date of localDatesAround(span, timeZone)) {
-    if (!dateExists(date, timeZone)) continue;
-    const windows = overrides.get(date.toFormat('yyyy-MM-dd')) ?? weeklyWindows(schedule, date);
+    // Zone conversions are the expensive part, so days without hours are skipped first.
+    const windows = overrides.get(date.toISODate() ?? '') ?? weeklyWindows(schedule, date);
+    if (windows.length === 0 || !dateExists(date, timeZone)) continue;
     for (const window of windows) {
       const startMs = localInstant(date, window.start, timeZone);
       const endMs = localInstant(date, window.end, timeZone);

@@ -48,8 +48,7 @@ describe('the demo roster', () => {
         'Asia/Kathmandu',
       ]),
     );
-    for (const country of ['SA', 'AE', 'GB', 'US', 'IN', 'AU'])
-      expect(countries).toContain(country);
+    expect(countries).toEqual(expect.arrayContaining(['SA', 'AE', 'GB', 'US', 'IN', 'AU']));
   });
 
   it('gives every provider a fixed id and has some not bookable by new patients', () => {
