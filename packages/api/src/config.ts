@@ -44,6 +44,10 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (Boolean(env.VIDEOSDK_API_KEY) !== Boolean(env.VIDEOSDK_SECRET)) {
+      const missing = env.VIDEOSDK_API_KEY ? 'VIDEOSDK_SECRET' : 'VIDEOSDK_API_KEY';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'VideoSDK needs both its key and secret' });
+    }
     if (env.NODE_ENV !== 'production') return;
     for (const key of ['TAHOON_TOKEN_SECRET', 'TAHOON_CREDENTIAL_KEY'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
@@ -54,9 +58,6 @@ export const configSchema = z
         path: ['DATABASE_URL'],
         message: 'is required in production; the embedded database is for development',
       });
-    }
-    if (Boolean(env.VIDEOSDK_API_KEY) !== Boolean(env.VIDEOSDK_SECRET)) {
-      ctx.addIssue({ code: 'custom', path: ['VIDEOSDK_SECRET'], message: 'needs VIDEOSDK_API_KEY too' });
     }
   });
 

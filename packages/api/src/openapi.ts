@@ -3,6 +3,9 @@ import { appRouter } from './routers/index.js';
 
 export const API_VERSION = '0.1.0';
 
+/** The server URL in the committed docs/openapi.json; a running server uses its own origin. */
+export const COMMITTED_OPENAPI_BASE_URL = 'http://localhost:3000';
+
 const problemSchema = {
   type: 'object',
   description: 'An RFC 9457 problem document',
@@ -171,6 +174,7 @@ export function buildOpenApiDocument(baseUrl: string): OpenAPIObject {
     },
   });
   useProblems(doc);
+  doc.info['x-generated'] = 'Generated from the tRPC routers by `tahoon openapi`; do not edit.';
   // Hand-written parts are plain JSON; the generated document's types are stricter than needed.
   doc.paths = {
     ...tokenPaths,

@@ -14,7 +14,6 @@ import {
   type Patient,
   type PatientCreate,
   type PatientUpdate,
-  type ProviderImportRow,
   type ProviderRecord,
   type Result,
   type Store,

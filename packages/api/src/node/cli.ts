@@ -4,7 +4,7 @@ import pino from 'pino';
 import { TahoonError } from '@tahoon/core';
 import { createAuth } from '../auth.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { buildOpenApiDocument } from '../openapi.js';
+import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
 import { markBooking } from '../services/bookings.js';
@@ -208,7 +208,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'openapi': {
       const config = loadConfig(process.env);
-      const doc = buildOpenApiDocument(config.TAHOON_PUBLIC_URL ?? `http://localhost:${config.PORT}`);
+      const doc = buildOpenApiDocument(config.TAHOON_PUBLIC_URL ?? COMMITTED_OPENAPI_BASE_URL);
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       return;
     }
