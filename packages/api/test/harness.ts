@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import pino from 'pino';
 import type { Clock, VideoRoom, VideoRoomRequest, VideoRooms } from '@tahoon/core';
 import { createApp } from '../src/app.js';
 import { createAuth } from '../src/auth.js';
@@ -10,6 +9,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { webIds } from '../src/crypto.js';
 import type { Deps } from '../src/deps.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
+import { createLogger } from '../src/node/runtime.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
 
@@ -75,7 +75,7 @@ export function captureLogs() {
       done();
     },
   });
-  return { lines, logger: pino({ level: 'debug', redact: { paths: [], remove: true } }, stream) };
+  return { lines, logger: createLogger({ LOG_LEVEL: 'debug' }, stream) };
 }
 
 async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -36,10 +36,11 @@ export type OfferedStartQuery = Omit<SlotQuery, 'fromMs' | 'toMs' | 'busy'> & { 
  * - `24:00` is the start of the next local day.
  *
  * Starts then step by `slotIntervalMinutes` in absolute time from the window's opening instant,
- * so a window spanning a transition keeps its elapsed length: no start lands in a gap and no
- * instant is offered twice in an overlap. A slot must fit inside one window; touching windows are
- * not joined. A candidate `[s, s + d)` with the provider's buffer `b` conflicts with a busy
- * `[bs, be)` when `s < be && bs < s + d + b`, the same test the database makes.
+ * so 00:00-05:00 holds four real hours on a spring-forward day and six on a fall-back day, no
+ * start lands in a gap and no instant is offered twice in an overlap. A slot must fit inside
+ * one window; touching windows are not joined. A candidate `[s, s + d)` with the provider's
+ * buffer `b` conflicts with a busy `[bs, be)` when `s < be && bs < s + d + b`, the same test the
+ * database makes.
  *
  * @example
  * computeSlots({ schedule, timeZone: 'Asia/Kolkata', fromMs, toMs, durationMinutes: 50,

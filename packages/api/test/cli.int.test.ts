@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../../bin/tahoon.mjs', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function tahoon(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** One JSON document and nothing else on stdout: the --json contract scripts rely on. */
+function json<T>(run: Run): T {
+  expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+  return JSON.parse(run.stdout) as T;
+}
+
+describe('the tahoon CLI on the embedded database', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tahoon-cli-'));
+    env = { TAHOON_DATA_DIR: dir };
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('seeds demo data and keeps the demo secret on a second run', async () => {
+    const first = json<{ organizationId: string; clientId: string; clientSecret: string; providers: number }>(
+      await tahoon(['seed', '--demo', '--json'], env),
+    );
+    expect(first.providers).toBeGreaterThanOrEqual(40);
+    expect(first.clientSecret).toMatch(/^tk_test_/);
+    const second = json<typeof first>(await tahoon(['seed', '--demo', '--json'], env));
+    expect(second).toEqual(first);
+  });
+
+  it('creates an organization and manages its credentials', async () => {
+    const org = json<{ organizationId: string; name: string }>(
+      await tahoon(['orgs', 'create', '--name', 'Riverside Clinic', '--json'], env),
+    );
+    expect(org).toEqual({ organizationId: expect.stringMatching(/^org_/), name: 'Riverside Clinic' });
+
+    const created = json<{ organizationId: string; clientId: string; clientSecret: string }>(
+      await tahoon(['credentials', 'create', '--org', org.organizationId, '--json'], env),
+    );
+    expect(created.clientSecret).toContain(created.clientId.slice('cred_'.length));
+
+    const listed = json<{ data: Record<string, unknown>[] }>(
+      await tahoon(['credentials', 'list', '--org', org.organizationId, '--json'], env),
+    );
+    expect(listed.data).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(created.clientSecret);
+    expect(listed.data[0]).toMatchObject({ clientId: created.clientId, revokedAt: null });
+
+    const revoke = await tahoon(
+      ['credentials', 'revoke', '--org', org.organizationId, '--client-id', created.clientId, '--json'],
+      env,
+    );
+    expect(revoke.code).toBe(0);
+    const after = json<{ data: { revokedAt: string | null }[] }>(
+      await tahoon(['credentials', 'list', '--org', org.organizationId, '--json'], env),
+    );
+    expect(after.data[0]?.revokedAt).not.toBeNull();
+  });
+
+  it('exits 2 for usage and validation errors', async () => {
+    expect((await tahoon(['orgs', 'create'], env)).code).toBe(2);
+    expect((await tahoon(['nonsense'], env)).code).toBe(2);
+    expect((await tahoon(['orgs', 'create', '--name', 'x', '--bogus'], env)).code).toBe(2);
+    expect((await tahoon(['credentials', 'create', '--org', 'org_aaaaaaaaaaaaaaaa'], env)).code).toBe(2);
+    const mark = await tahoon(['bookings', 'mark', '--id', 'bkg_aaaaaaaaaaaaaaaa', '--status', 'done'], env);
+    expect(mark.code).toBe(2);
+  });
+
+  it('imports nothing from a file with errors and reports index and field', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(
+      file,
+      JSON.stringify({ providers: [{ displayName: 'Dr. Only Name' }, { bogus: true }] }),
+    );
+    const run = await tahoon(['providers', 'import', file, '--json'], env);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as { imported: number; errors: { index: number; field: string }[] };
+    expect(report.imported).toBe(0);
+    expect(report.errors.some((e) => e.index === 0 && e.field === '/type')).toBe(true);
+    expect(report.errors.some((e) => e.index === 1 && e.field === '/bogus')).toBe(true);
+  });
+
+  it('prints the OpenAPI document', async () => {
+    const doc = json<{ openapi: string; paths: Record<string, unknown> }>(await tahoon(['openapi'], env));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/v1/bookings');
+  });
+});

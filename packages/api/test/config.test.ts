@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const STRONG = 'b3f1c2d4e5a6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const OTHER = '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('configuration', () => {
+  it('needs nothing in development', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('lists every problem at once', () => {
+    const found = problems({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(found.map((p) => p.split(':')[0])).toEqual(['PORT', 'DATABASE_URL', 'LOG_LEVEL']);
+  });
+
+  it('refuses to start in production without secrets or with weak ones', () => {
+    const found = problems({ NODE_ENV: 'production', TAHOON_TOKEN_SECRET: 'abcd1234' });
+    expect(found.join('\n')).toMatch(/TAHOON_TOKEN_SECRET: must encode at least 32 random bytes/);
+    expect(found.join('\n')).toMatch(/TAHOON_CREDENTIAL_KEY: is required in production/);
+    expect(found.join('\n')).toMatch(/DATABASE_URL: is required in production/);
+  });
+
+  it('refuses sample and low-entropy secrets of the right length', () => {
+    const sample = 'changeme'.repeat(8);
+    const repeated = 'ab'.repeat(32);
+    expect(problems({ TAHOON_TOKEN_SECRET: sample }).join()).toMatch(/sample value/);
+    expect(problems({ TAHOON_TOKEN_SECRET: repeated }).join()).toMatch(/not random enough/);
+  });
+
+  it('starts in production with strong secrets and PostgreSQL', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      TAHOON_TOKEN_SECRET: STRONG,
+      TAHOON_CREDENTIAL_KEY: OTHER,
+      DATABASE_URL: 'postgres://tahoon@db:5432/tahoon',
+    });
+    expect(config.NODE_ENV).toBe('production');
+  });
+
+  it('refuses half a VideoSDK configuration', () => {
+    expect(problems({ VIDEOSDK_API_KEY: 'key' })).toEqual([
+      'VIDEOSDK_SECRET: VideoSDK needs both its key and secret',
+    ]);
+  });
+});
