@@ -62,27 +62,30 @@ export class Http {
     return withRequestId<T>(reply);
   }
 
-  list<T>(path: string, query: Query, options: unknown): PagePromise<T> {
-    const checked = checkCallOptions(options, 'read');
+  /** A list call; params and options are checked when it is first awaited or iterated. */
+  list<T>(path: string, params: object | undefined, options: unknown): PagePromise<T> {
+    return createPagePromise(async () => {
+      const query = queryOf(params, 'params');
+      const checked = checkCallOptions(options, 'read');
 
-    const load = async (cursor: string | undefined): Promise<Page<T>> => {
-      const reply = await send(this.#settings, {
-        method: 'GET',
-        path,
-        query: cursor === undefined ? query : { ...query, cursor },
-        auth: this.#tokens,
-        options: checked,
-      });
-      const body = readPage<T>(reply);
-      // A cursor that points back at its own page would make iteration loop forever.
-      if (cursor !== undefined && body.nextCursor === cursor) {
-        throw unexpected(reply, `The page for cursor ${cursor} names the same cursor as next`);
-      }
-      return createPage(body, reply.requestId, load);
-    };
+      const load = async (cursor: string | undefined): Promise<Page<T>> => {
+        const reply = await send(this.#settings, {
+          method: 'GET',
+          path,
+          query: cursor === undefined ? query : { ...query, cursor },
+          auth: this.#tokens,
+          options: checked,
+        });
+        const body = readPage<T>(reply);
+        // A cursor that points back at its own page would make iteration loop forever.
+        if (cursor !== undefined && body.nextCursor === cursor) {
+          throw unexpected(reply, `The page for cursor ${cursor} names the same cursor as next`);
+        }
+        return createPage(body, reply.requestId, load);
+      };
 
-    const first = typeof query.cursor === 'string' ? query.cursor : undefined;
-    return createPagePromise(() => load(first));
+      return load(typeof query.cursor === 'string' ? query.cursor : undefined);
+    });
   }
 }
 

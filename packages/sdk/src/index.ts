@@ -8,12 +8,7 @@ export {
   TahoonConnectionError,
   TahoonError,
 } from './errors.js';
-export type {
-  FetchLike,
-  RequestOptions,
-  TahoonOptions,
-  WriteRequestOptions,
-} from './options.js';
+export type { FetchLike, RequestOptions, TahoonOptions, WriteRequestOptions } from './options.js';
 export type { Page, PagePromise, WithRequestId } from './pagination.js';
 export type { BookingsApi } from './resources/bookings.js';
 export type { CatalogueApi } from './resources/catalogue.js';

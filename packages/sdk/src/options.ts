@@ -120,10 +120,7 @@ export function checkClientOptions(options: unknown): Settings {
 }
 
 /** Checks per-call options; `undefined` stands for none. */
-export function checkCallOptions(
-  options: unknown,
-  kind: 'read' | 'write',
-): WriteRequestOptions {
+export function checkCallOptions(options: unknown, kind: 'read' | 'write'): WriteRequestOptions {
   if (options === undefined) return {};
   const record = asRecord(options, 'request options must be an object');
   const known = kind === 'write' ? WRITE_OPTION_KEYS : READ_OPTION_KEYS;
@@ -162,7 +159,11 @@ function checkLimits(record: Record<string, unknown>, problems: string[]): void 
   if (timeoutMs === Infinity) problems.push('timeoutMs must be finite');
   if (
     maxRetries !== undefined &&
-    !(Number.isInteger(maxRetries) && Number(maxRetries) >= 0 && Number(maxRetries) <= MAX_RETRIES_LIMIT)
+    !(
+      Number.isInteger(maxRetries) &&
+      Number(maxRetries) >= 0 &&
+      Number(maxRetries) <= MAX_RETRIES_LIMIT
+    )
   ) {
     problems.push(`maxRetries must be a whole number from 0 to ${MAX_RETRIES_LIMIT}`);
   }

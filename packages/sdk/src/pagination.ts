@@ -77,10 +77,9 @@ class ListPage<T> implements Page<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    let page: Page<T> | null = this;
-    while (page !== null) {
+    yield* this.data;
+    for (let page = await this.nextPage(); page !== null; page = await page.nextPage()) {
       yield* page.data;
-      page = await page.nextPage();
     }
   }
 }

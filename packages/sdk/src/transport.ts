@@ -18,6 +18,9 @@ const MAX_BACKOFF_MS = 8_000;
  */
 const MAX_RETRY_AFTER_MS = 60_000;
 
+/** Successes are JSON; failures are RFC 9457 problem documents. */
+const ACCEPT = 'application/json, application/problem+json';
+
 export type QueryValue = string | number | boolean | undefined;
 
 /** Hands out bearer tokens and learns when one was refused. */
@@ -91,7 +94,7 @@ export async function send(settings: Settings, call: HttpCall): Promise<Reply> {
 }
 
 async function attempt(settings: Settings, call: HttpCall, token?: string): Promise<Outcome> {
-  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+  const headers: Record<string, string> = { accept: ACCEPT, ...call.headers };
   let body: string | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -104,7 +107,8 @@ async function attempt(settings: Settings, call: HttpCall, token?: string): Prom
   if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
 
   const url = buildUrl(settings.baseUrl, call.path, call.query);
-  const init: RequestInit = body === undefined ? { method: call.method, headers } : { method: call.method, headers, body };
+  const init: RequestInit =
+    body === undefined ? { method: call.method, headers } : { method: call.method, headers, body };
   const timeoutMs = call.options.timeoutMs ?? settings.timeoutMs;
   const raw = await exchange(settings.fetch, url, init, timeoutMs, call.options.signal);
   if (raw instanceof TahoonConnectionError) return { ok: false, error: raw };
@@ -131,7 +135,11 @@ async function exchange(
   } catch (cause) {
     if (signal?.aborted) return abortedError(signal);
     if (controller.signal.aborted) {
-      return new TahoonConnectionError('TIMEOUT', `No complete response within ${timeoutMs} ms`, cause);
+      return new TahoonConnectionError(
+        'TIMEOUT',
+        `No complete response within ${timeoutMs} ms`,
+        cause,
+      );
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new TahoonConnectionError(
@@ -147,7 +155,8 @@ async function exchange(
 
 function readResponse(raw: RawResponse): Outcome {
   const headerId = raw.headers.get('x-request-id') ?? undefined;
-  if (raw.status < 200 || raw.status > 299) return { ok: false, error: problemError(raw, headerId) };
+  if (raw.status < 200 || raw.status > 299)
+    return { ok: false, error: problemError(raw, headerId) };
 
   const body = parseJson(raw.text);
   if (body === undefined) {

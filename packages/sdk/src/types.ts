@@ -47,20 +47,7 @@ export type Specialty =
  * const language: Language = 'ar';
  */
 export type Language =
-  | 'ar'
-  | 'en'
-  | 'fr'
-  | 'de'
-  | 'es'
-  | 'hi'
-  | 'ur'
-  | 'ta'
-  | 'bn'
-  | 'ml'
-  | 'zh'
-  | 'tl'
-  | 'fa'
-  | 'tr';
+  'ar' | 'en' | 'fr' | 'de' | 'es' | 'hi' | 'ur' | 'ta' | 'bn' | 'ml' | 'zh' | 'tl' | 'fa' | 'tr';
 
 /**
  * A gender, for providers and (optionally) patients.
@@ -322,12 +309,7 @@ export interface SlotList {
  * const status: BookingStatus = 'confirmed';
  */
 export type BookingStatus =
-  | 'pending'
-  | 'confirmed'
-  | 'completed'
-  | 'cancelled'
-  | 'no_show'
-  | 'failed';
+  'pending' | 'confirmed' | 'completed' | 'cancelled' | 'no_show' | 'failed';
 
 /**
  * Who cancelled a booking.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Booking,
   type Patient,
+  type PatientCreate,
   Tahoon,
   TahoonApiError,
   TahoonConnectionError,
@@ -25,6 +26,16 @@ const PATIENT: Patient = {
   language: 'ar-SA',
   createdAt: '2026-04-01T09:00:00Z',
   updatedAt: '2026-04-01T09:00:00Z',
+};
+
+const PATIENT_INPUT: PatientCreate = {
+  externalId: 'crm-1042',
+  givenName: 'Sara',
+  familyName: 'Ali',
+  birthDate: '1990-04-21',
+  country: 'SA',
+  timeZone: 'Asia/Riyadh',
+  language: 'ar-SA',
 };
 
 const BOOKING_INPUT = {
@@ -60,10 +71,10 @@ let gateway: FakeGateway;
 
 function client(options: Partial<TahoonOptions> = {}): Tahoon {
   return new Tahoon({
-    baseUrl: gateway.url,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     ...options,
+    baseUrl: options.baseUrl ?? gateway.url,
   });
 }
 
@@ -133,7 +144,7 @@ describe('authentication', () => {
     expect(gateway.requestsTo('/v1/catalogue')[2]?.headers.authorization).toBe('Bearer tok_2');
   });
 
-  it('replaces a refused token once and repeats the call with the same idempotency key', async () => {
+  it('replaces a refused token once and repeats the call with its idempotency key', async () => {
     gateway.on('POST /v1/bookings', { status: 201, json: booking('bkg_k3m9q2x7w4n8p5rt') });
     gateway.on('GET /v1/catalogue', { json: CATALOGUE });
     const tahoon = client();
@@ -165,7 +176,11 @@ describe('authentication', () => {
     const error = await failure(tahoon.catalogue.get());
 
     expect(error).toBeInstanceOf(TahoonApiError);
-    expect(error).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, oauthError: 'invalid_client' });
+    expect(error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      oauthError: 'invalid_client',
+    });
     expect(error.requestId).toBe('req_tokenfailure');
     expect(gateway.tokenRequests).toHaveLength(1);
     expect(gateway.requestsTo('/v1/catalogue')).toHaveLength(0);
@@ -183,11 +198,7 @@ describe('authentication', () => {
 
 describe('retries', () => {
   it('waits as long as Retry-After says, in seconds', async () => {
-    gateway.on(
-      'GET /v1/catalogue',
-      { ...problem(503, 'UNAVAILABLE', 'Restarting'), headers: { 'retry-after': '1' } },
-      { json: CATALOGUE },
-    );
+    gateway.on('GET /v1/catalogue', { json: CATALOGUE });
     const tahoon = client();
     await tahoon.catalogue.get(); // the token is fetched by now; only the retry is timed
 
@@ -201,6 +212,7 @@ describe('retries', () => {
 
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     expect(result).toEqual(CATALOGUE);
+    expect(gateway.requestsTo('/v1/catalogue')).toHaveLength(3);
   });
 
   it('reads Retry-After as an HTTP date too', () => {
@@ -230,7 +242,11 @@ describe('retries', () => {
   });
 
   it('does not retry 501 or a Retry-After longer than a minute', async () => {
-    gateway.on('GET /v1/catalogue', { status: 501, raw: 'Not Implemented', contentType: 'text/plain' });
+    gateway.on('GET /v1/catalogue', {
+      status: 501,
+      raw: 'Not Implemented',
+      contentType: 'text/plain',
+    });
     const tahoon = client();
     expect((await failure(tahoon.catalogue.get())).status).toBe(501);
     expect(gateway.requestsTo('/v1/catalogue')).toHaveLength(1);
@@ -276,8 +292,8 @@ describe('retries', () => {
     );
     const tahoon = client();
 
-    await tahoon.patients.create({ ...PATIENT });
-    await tahoon.patients.create({ ...PATIENT });
+    await tahoon.patients.create(PATIENT_INPUT);
+    await tahoon.patients.create(PATIENT_INPUT);
 
     const keys = gateway.requestsTo('/v1/patients').map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(4);
@@ -309,7 +325,9 @@ describe('errors', () => {
       }),
     );
 
-    const error = await failure(client().patients.create({ ...PATIENT, birthDate: '21/04/1990' }));
+    const error = await failure(
+      client().patients.create({ ...PATIENT_INPUT, birthDate: '21/04/1990' }),
+    );
 
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.errors).toEqual([
@@ -323,7 +341,11 @@ describe('errors', () => {
       raw: '<html>Not found</html>',
       contentType: 'text/html',
     });
-    gateway.on('GET /v1/patients/pat_conflict', { status: 409, raw: 'conflict', contentType: 'text/plain' });
+    gateway.on('GET /v1/patients/pat_conflict', {
+      status: 409,
+      raw: 'conflict',
+      contentType: 'text/plain',
+    });
     gateway.on('GET /v1/patients/pat_gateway', { status: 502, raw: '', contentType: 'text/plain' });
     const tahoon = client({ maxRetries: 0 });
 
@@ -396,7 +418,9 @@ describe('results', () => {
 
   it('sends bodies and queries the way the contract spells them', async () => {
     gateway.on('PATCH /v1/patients/pat_k3m9q2x7w4n8p5rt', { json: PATIENT });
-    gateway.on('GET /v1/providers/prv_a%2Fb/slots', { json: { data: [], timeZone: 'Asia/Riyadh' } });
+    gateway.on('GET /v1/providers/prv_a%2Fb/slots', {
+      json: { data: [], timeZone: 'Asia/Riyadh' },
+    });
     gateway.on('GET /v1/providers', { json: { data: [], nextCursor: null } });
     const tahoon = client();
 
@@ -518,7 +542,9 @@ describe('options', () => {
     expect(() => new Tahoon({ ...valid, baseUrl: 'https://gateway.tahoon.example/v1/' })).toThrow(
       /must not end in \/v1/,
     );
-    expect(() => new Tahoon({ ...valid, baseUrl: 'https://gateway.tahoon.example/' })).not.toThrow();
+    expect(
+      () => new Tahoon({ ...valid, baseUrl: 'https://gateway.tahoon.example/' }),
+    ).not.toThrow();
   });
 
   it('refuses unknown per-call options, and an idempotency key on a read', async () => {
@@ -528,7 +554,7 @@ describe('options', () => {
     await expect(tahoon.catalogue.get(typo)).rejects.toThrow(/unknown option timeout/);
     const readKey = { idempotencyKey: 'k' } as unknown as { timeoutMs: number };
     await expect(tahoon.patients.get('pat_1', readKey)).rejects.toThrow(/idempotencyKey/);
-    expect(() => tahoon.bookings.list({}, typo)).toThrow(TypeError);
+    await expect(tahoon.bookings.list({}, typo)).rejects.toThrow(TypeError);
   });
 
   it('refuses an empty id before anything is sent', async () => {

@@ -103,6 +103,7 @@ export class FakeGateway {
   async stop(): Promise<void> {
     const server = this.#server;
     if (!server) return;
+    this.#server = undefined;
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }

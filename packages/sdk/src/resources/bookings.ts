@@ -1,4 +1,4 @@
-import { type Http, paramsObject, pathId, queryOf } from '../http.js';
+import { type Http, paramsObject, pathId } from '../http.js';
 import type { RequestOptions, WriteRequestOptions } from '../options.js';
 import type { PagePromise, WithRequestId } from '../pagination.js';
 import type { Booking, BookingCancelParams, BookingCreate, BookingListParams } from '../types.js';
@@ -59,16 +59,15 @@ export interface BookingsApi {
 
 export function bookingsApi(http: Http): BookingsApi {
   return {
-    create: (input, options) =>
+    create: async (input, options) =>
       http.write<Booking>('POST', '/v1/bookings', paramsObject(input, 'input'), options),
 
-    get: (id, options) =>
+    get: async (id, options) =>
       http.read<Booking>(`/v1/bookings/${pathId(id, 'id')}`, undefined, options),
 
-    list: (params, options) =>
-      http.list<Booking>('/v1/bookings', queryOf(params, 'params'), options),
+    list: (params, options) => http.list<Booking>('/v1/bookings', params, options),
 
-    cancel: (id, params, options) =>
+    cancel: async (id, params, options) =>
       http.write<Booking>(
         'POST',
         `/v1/bookings/${pathId(id, 'id')}/cancel`,

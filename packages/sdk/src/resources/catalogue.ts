@@ -22,6 +22,6 @@ export interface CatalogueApi {
 
 export function catalogueApi(http: Http): CatalogueApi {
   return {
-    get: (options) => http.read<Catalogue>('/v1/catalogue', undefined, options),
+    get: async (options) => http.read<Catalogue>('/v1/catalogue', undefined, options),
   };
 }

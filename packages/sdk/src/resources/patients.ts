@@ -1,4 +1,4 @@
-import { type Http, paramsObject, pathId, queryOf } from '../http.js';
+import { type Http, paramsObject, pathId } from '../http.js';
 import type { RequestOptions, WriteRequestOptions } from '../options.js';
 import type { PagePromise, WithRequestId } from '../pagination.js';
 import type { Patient, PatientCreate, PatientListParams, PatientUpdate } from '../types.js';
@@ -55,13 +55,13 @@ export interface PatientsApi {
 
 export function patientsApi(http: Http): PatientsApi {
   return {
-    create: (input, options) =>
+    create: async (input, options) =>
       http.write<Patient>('POST', '/v1/patients', paramsObject(input, 'input'), options),
 
-    get: (id, options) =>
+    get: async (id, options) =>
       http.read<Patient>(`/v1/patients/${pathId(id, 'id')}`, undefined, options),
 
-    update: (id, changes, options) =>
+    update: async (id, changes, options) =>
       http.write<Patient>(
         'PATCH',
         `/v1/patients/${pathId(id, 'id')}`,
@@ -69,7 +69,6 @@ export function patientsApi(http: Http): PatientsApi {
         options,
       ),
 
-    list: (params, options) =>
-      http.list<Patient>('/v1/patients', queryOf(params, 'params'), options),
+    list: (params, options) => http.list<Patient>('/v1/patients', params, options),
   };
 }

@@ -1,4 +1,4 @@
-import { type Http, paramsObject, pathId, queryOf } from '../http.js';
+import { type Http, pathId, queryOf } from '../http.js';
 import type { RequestOptions } from '../options.js';
 import type { PagePromise, WithRequestId } from '../pagination.js';
 import type { Provider, ProviderSearchParams, SlotList, SlotsParams } from '../types.js';
@@ -38,18 +38,21 @@ export interface ProvidersApi {
    *   duration: 50, timeZone: 'Asia/Riyadh',
    * });
    */
-  slots(id: string, params: SlotsParams, options?: RequestOptions): Promise<WithRequestId<SlotList>>;
+  slots(
+    id: string,
+    params: SlotsParams,
+    options?: RequestOptions,
+  ): Promise<WithRequestId<SlotList>>;
 }
 
 export function providersApi(http: Http): ProvidersApi {
   return {
-    search: (params, options) =>
-      http.list<Provider>('/v1/providers', queryOf(params, 'params'), options),
+    search: (params, options) => http.list<Provider>('/v1/providers', params, options),
 
-    get: (id, options) =>
+    get: async (id, options) =>
       http.read<Provider>(`/v1/providers/${pathId(id, 'id')}`, undefined, options),
 
-    slots: (id, params, options) =>
+    slots: async (id, params, options) =>
       http.read<SlotList>(
         `/v1/providers/${pathId(id, 'id')}/slots`,
         queryOf(params, 'params'),
