@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { phiEnvShape, refinePhiEnv } from './phi/index.js';
 
 const SAMPLE_SECRETS = ['changeme', 'secret', 'password', 'example', 'test'];
 
@@ -42,8 +43,10 @@ export const configSchema = z
     VIDEOSDK_API_BASE: z.url().optional(),
     VIDEOSDK_JOIN_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...phiEnvShape,
   })
   .superRefine((env, ctx) => {
+    refinePhiEnv(env, ctx);
     if (Boolean(env.VIDEOSDK_API_KEY) !== Boolean(env.VIDEOSDK_SECRET)) {
       const missing = env.VIDEOSDK_API_KEY ? 'VIDEOSDK_SECRET' : 'VIDEOSDK_API_KEY';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'VideoSDK needs both its key and secret' });

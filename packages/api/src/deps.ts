@@ -1,6 +1,7 @@
 import type { Clock, IdGenerator, Store, VideoRooms } from '@tahoon/core';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { PhiCipher } from './phi/index.js';
 
 /** Secrets the app needs at runtime, already decoded. */
 export interface Keys {
@@ -21,6 +22,8 @@ export interface Deps {
   ids: IdGenerator;
   video: VideoRooms;
   keys: Keys;
+  /** Seals patient data at rest. */
+  phi: PhiCipher;
   logger: Logger;
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { openPglite } from '../src/node/database.js';
+import { testPhi } from './harness.js';
 
 /**
  * Creating a PGlite database runs initdb (seconds, hundreds of MB), so it happens once per run:
@@ -12,7 +13,7 @@ export default async function setup() {
   const dir = join(tmpdir(), `tahoon-test-${process.pid}`);
   await mkdir(dir, { recursive: true });
   const client = await PGlite.create();
-  const database = await openPglite({ client });
+  const database = await openPglite({ client, phi: await testPhi() });
   await database.migrate();
   const dump = await client.dumpDataDir('none');
   const path = join(dir, 'template.tar');

@@ -10,6 +10,7 @@ import { webIds } from '../src/crypto.js';
 import type { Deps } from '../src/deps.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
 import { createLogger } from '../src/node/runtime.js';
+import { createPhiCipher, generatePhiEnv, loadPhiKeyRing, type PhiCipher } from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
 
@@ -97,19 +98,38 @@ async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
-export async function openTestDatabase(kind: DbKind, poolSize = 25): Promise<{ database: Database; drop: () => Promise<void> }> {
+/** A cipher with fresh keys, as a deployment would configure them. */
+export async function testPhi(): Promise<PhiCipher> {
+  const ring = await loadPhiKeyRing({ ...generatePhiEnv('test-a') });
+  if (!ring) throw new Error('no PHI key ring');
+  return createPhiCipher(ring);
+}
+
+export async function openTestDatabase(
+  kind: DbKind,
+  poolSize = 25,
+  phi?: PhiCipher,
+): Promise<{ database: Database; drop: () => Promise<void>; phi: PhiCipher }> {
+  const cipher = phi ?? (await testPhi());
   if (kind === 'postgres') {
     const { url, drop } = await freshPostgres();
-    const database = openPostgres(url, poolSize);
+    const database = openPostgres(url, cipher, poolSize);
     await database.migrate();
-    return { database, drop: async () => { await database.close(); await drop(); } };
+    return {
+      database,
+      phi: cipher,
+      drop: async () => {
+        await database.close();
+        await drop();
+      },
+    };
   }
   const template = process.env.TAHOON_TEST_PGLITE_TEMPLATE;
   if (!template) throw new Error('test/global-setup.ts did not run');
   const client = await PGlite.create({ loadDataDir: new Blob([await readFile(template)]) });
-  const database = await openPglite({ client });
+  const database = await openPglite({ client, phi: cipher });
   await database.migrate();
-  return { database, drop: () => database.close() };
+  return { database, phi: cipher, drop: () => database.close() };
 }
 
 export interface Partner {
@@ -147,7 +167,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  * in-process through the same `app.fetch` the Node server uses.
  */
 export async function createTestGateway(kind: DbKind, options: { poolSize?: number } = {}): Promise<TestGateway> {
-  const { database, drop } = await openTestDatabase(kind, options.poolSize);
+  const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
@@ -158,6 +178,7 @@ export async function createTestGateway(kind: DbKind, options: { poolSize?: numb
     ids: webIds,
     video,
     keys: TEST_KEYS,
+    phi,
     logger,
   };
   await database.store.providers.upsert(await loadDemoProviders());

@@ -14,13 +14,18 @@ const operation = (path: string, method: string) =>
 describe('the OpenAPI document', () => {
   it('validates as OpenAPI 3.x', async () => {
     const validator = new Validator();
-    const result = await validator.validate(structuredClone(doc) as unknown as object);
+    const result = await validator.validate(
+      structuredClone(doc) as unknown as Parameters<Validator["validate"]>[0],
+    );
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\./);
   });
 
-  const procedures = Object.entries(appRouter._def.procedures) as [string, { _def: { meta?: Meta } }][];
+  const procedures = Object.entries(appRouter._def.procedures) as unknown as [
+    string,
+    { _def: { meta?: Meta } },
+  ][];
 
   it.each(procedures)('describes procedure %s as a REST operation', (name, procedure) => {
     const openapi = procedure._def.meta?.openapi;

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { TahoonError } from '@tahoon/core';
 
-const cursorSchema = z.tuple([z.number().int(), z.string().max(40)]);
+/** 9999-12-31T23:59:59.999Z: the last instant with a four-digit year, as SQL timestamps take. */
+const MAX_SORT_KEY = 253_402_300_799_999;
+
+// Sort keys are list offsets or epoch milliseconds of rows written by this API: never negative,
+// never past year 9999. A forged key outside that range must be a 400, not a failed query.
+const cursorSchema = z.tuple([z.number().int().min(0).max(MAX_SORT_KEY), z.string().max(40)]);
 
 /**
  * Opaque list cursors: the sort key and id of the last row served, base64url-encoded. Opaque so

@@ -43,13 +43,17 @@ export const patients = pgTable(
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id),
+    // Sealed with AES-256-GCM (see src/phi): these columns hold ciphertext, never plaintext.
     externalId: text('external_id').notNull(),
+    /** Keyed blind index of the external id, for equality lookups and uniqueness. */
+    externalIdIndex: text('external_id_index').notNull(),
     givenName: text('given_name').notNull(),
     familyName: text('family_name').notNull(),
     birthDate: text('birth_date').notNull(),
     country: text('country').notNull(),
     timeZone: text('time_zone').notNull(),
     email: text('email'),
+    emailIndex: text('email_index'),
     phone: text('phone'),
     gender: text('gender'),
     language: text('language'),
@@ -57,7 +61,8 @@ export const patients = pgTable(
     updatedAt: instant('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('patients_organization_external_id_key').on(t.organizationId, t.externalId),
+    uniqueIndex('patients_organization_external_id_key').on(t.organizationId, t.externalIdIndex),
+    index('patients_organization_email_idx').on(t.organizationId, t.emailIndex),
     index('patients_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
   ],
 );

@@ -19,7 +19,9 @@ import {
   type Store,
   type VideoRoom,
 } from '@tahoon/core';
+import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { createPatientStore } from './patients.js';
 import { bookings, credentials, organizations, patients, providers } from './schema.js';
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
@@ -34,23 +36,6 @@ function sqlState(error: unknown): string | undefined {
 
 const ms = (date: Date | null): number | null => (date ? date.getTime() : null);
 
-function toPatient(row: typeof patients.$inferSelect): Patient {
-  return {
-    id: row.id,
-    externalId: row.externalId,
-    givenName: row.givenName,
-    familyName: row.familyName,
-    birthDate: row.birthDate,
-    country: row.country,
-    timeZone: row.timeZone,
-    email: row.email,
-    phone: row.phone,
-    gender: row.gender as Patient['gender'],
-    language: row.language,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
 
 function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
   const { updatedAt: _updatedAt, ...rest } = row;
@@ -178,12 +163,62 @@ function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInser
 }
 
 /**
+ * How long a provider record read from the database is served from memory. Providers change
+ * only through an import: one made through this store clears the memory at once, one made by
+ * another process (the CLI against PostgreSQL) shows within this time. No booking relies on it
+ * for correctness: the booking transaction locks and reads the database itself.
+ */
+export const PROVIDER_CACHE_MS = 5_000;
+
+/**
+ * Provider reads served from memory for {@link PROVIDER_CACHE_MS}; only known ids are kept. A
+ * read that began before an import finished is not remembered, so it cannot outlive the import.
+ */
+function providerCache() {
+  const byId = new Map<string, { record: ProviderRecord; until: number }>();
+  let roster: { records: ProviderRecord[]; until: number } | null = null;
+  let generation = 0;
+  return {
+    async get(id: string, load: () => Promise<ProviderRecord | null>) {
+      const hit = byId.get(id);
+      if (hit && hit.until > performance.now()) return hit.record;
+      const started = generation;
+      const record = await load();
+      if (record && started === generation) {
+        byId.set(id, { record, until: performance.now() + PROVIDER_CACHE_MS });
+      }
+      return record;
+    },
+    async all(load: () => Promise<ProviderRecord[]>) {
+      if (roster && roster.until > performance.now()) return [...roster.records];
+      const started = generation;
+      const records = await load();
+      if (started === generation) roster = { records, until: performance.now() + PROVIDER_CACHE_MS };
+      return [...records];
+    },
+    clear() {
+      generation++;
+      byId.clear();
+      roster = null;
+    },
+  };
+}
+
+/**
  * The drizzle implementation of the domain's {@link Store}, for PGlite and PostgreSQL alike.
  *
  * @example
  * const store = createStore(drizzle({ client: pool }), { migrationsApplied });
  */
-export function createStore(db: Db, options: { ready: () => Promise<boolean>; close: () => Promise<void> }): Store {
+export interface StoreOptions {
+  ready: () => Promise<boolean>;
+  close: () => Promise<void>;
+  /** Seals patient data at rest; see src/phi. */
+  phi: PhiCipher;
+}
+
+export function createStore(db: Db, options: StoreOptions): Store {
+  const providerMemory = providerCache();
   return {
     organizations: {
       async create(org) {
@@ -234,93 +269,38 @@ export function createStore(db: Db, options: { ready: () => Promise<boolean>; cl
       },
     },
 
-    patients: {
-      async create(organizationId, id, input, atMs) {
-        const at = new Date(atMs);
-        try {
-          const [row] = await db
-            .insert(patients)
-            .values({ ...nullableFields(input), id, organizationId, createdAt: at, updatedAt: at })
-            .returning();
-          if (!row) throw new Error('insert returned no row');
-          return ok(toPatient(row));
-        } catch (error) {
-          if (sqlState(error) === UNIQUE_VIOLATION) {
-            return fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [
-              { pointer: '/externalId', message: 'is already registered' },
-            ]);
-          }
-          throw error;
-        }
-      },
-      async get(organizationId, id) {
-        const [row] = await db
-          .select()
-          .from(patients)
-          .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)));
-        return row ? toPatient(row) : null;
-      },
-      async update(organizationId, id, patch, atMs) {
-        try {
-          const [row] = await db
-            .update(patients)
-            .set({ ...patch, updatedAt: new Date(atMs) })
-            .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)))
-            .returning();
-          return row ? ok(toPatient(row)) : fail('NOT_FOUND', `No patient ${id}`);
-        } catch (error) {
-          if (sqlState(error) === UNIQUE_VIOLATION) {
-            return fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [
-              { pointer: '/externalId', message: 'is already registered' },
-            ]);
-          }
-          throw error;
-        }
-      },
-      async list(organizationId, filter) {
-        const after = filter.cursor ? decodeCursor(filter.cursor) : null;
-        const rows = await db
-          .select()
-          .from(patients)
-          .where(
-            and(
-              eq(patients.organizationId, organizationId),
-              filter.externalId ? eq(patients.externalId, filter.externalId) : undefined,
-              after
-                ? or(
-                    gt(patients.createdAt, new Date(after.sortKey)),
-                    and(eq(patients.createdAt, new Date(after.sortKey)), gt(patients.id, after.id)),
-                  )
-                : undefined,
-            ),
-          )
-          .orderBy(asc(patients.createdAt), asc(patients.id))
-          .limit(filter.limit + 1);
-        return page(rows.map(toPatient), filter.limit, (p) => Date.parse(p.createdAt));
-      },
-    },
+    patients: createPatientStore(db, options.phi),
 
     providers: {
-      async get(id) {
-        const [row] = await db.select().from(providers).where(eq(providers.id, id));
-        return row ? toProvider(row) : null;
+      get(id) {
+        return providerMemory.get(id, async () => {
+          const [row] = await db.select().from(providers).where(eq(providers.id, id));
+          return row ? toProvider(row) : null;
+        });
       },
-      async search() {
-        const rows = await db.select().from(providers).orderBy(asc(providers.id));
-        return rows.map(toProvider);
+      search() {
+        return providerMemory.all(async () => {
+          const rows = await db.select().from(providers).orderBy(asc(providers.id));
+          return rows.map(toProvider);
+        });
       },
       async upsert(rows) {
         if (rows.length === 0) return;
         const now = new Date();
-        await db.transaction(async (tx) => {
-          for (const row of rows) {
-            const values = { ...row, updatedAt: now };
-            await tx.insert(providers).values(values).onConflictDoUpdate({
-              target: providers.id,
-              set: values,
-            });
-          }
-        });
+        providerMemory.clear();
+        try {
+          await db.transaction(async (tx) => {
+            for (const row of rows) {
+              const values = { ...row, updatedAt: now };
+              await tx.insert(providers).values(values).onConflictDoUpdate({
+                target: providers.id,
+                set: values,
+              });
+            }
+          });
+        } finally {
+          providerMemory.clear();
+        }
       },
       async count() {
         const [row] = await db.select({ n: count() }).from(providers);
@@ -463,20 +443,6 @@ export function createStore(db: Db, options: { ready: () => Promise<boolean>; cl
   };
 }
 
-function nullableFields(input: PatientCreate | PatientUpdate) {
-  return {
-    externalId: input.externalId ?? '',
-    givenName: input.givenName ?? '',
-    familyName: input.familyName ?? '',
-    birthDate: input.birthDate ?? '',
-    country: input.country ?? '',
-    timeZone: input.timeZone ?? '',
-    email: input.email ?? null,
-    phone: input.phone ?? null,
-    gender: input.gender ?? null,
-    language: input.language ?? null,
-  };
-}
 
 /** For diagnostics and tests: counts rows without loading them. */
 export async function countActiveOverlaps(db: Db): Promise<number> {

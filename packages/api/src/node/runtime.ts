@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { webIds } from '../crypto.js';
 import { systemClock, type Deps } from '../deps.js';
 import { openDatabase, type Database } from './database.js';
-import { resolveKeys } from './secrets.js';
+import { resolveKeys, resolvePhi } from './secrets.js';
 
 /**
  * Fields that may hold patient data are removed from every log line, whatever a future call
@@ -46,10 +46,12 @@ export async function createRuntime(
   const config = loadConfig(env);
   const logger = overrides.logger ?? createLogger(config);
   const keys = await resolveKeys(config);
+  const phi = await resolvePhi(config, env);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: `${config.TAHOON_DATA_DIR}/db`,
     poolSize: config.DATABASE_POOL_SIZE,
+    phi,
   });
   const video = createVideoRooms({
     jitsiBaseUrl: config.TAHOON_JITSI_BASE_URL,
@@ -64,6 +66,15 @@ export async function createRuntime(
         }
       : {}),
   });
-  const deps: Deps = { config, store: database.store, clock: systemClock, ids: webIds, video, keys, logger };
+  const deps: Deps = {
+    config,
+    store: database.store,
+    clock: systemClock,
+    ids: webIds,
+    video,
+    keys,
+    phi,
+    logger,
+  };
   return { config, deps, database };
 }

@@ -4,10 +4,18 @@ import type { Config } from '../config.js';
 import { decodeSecret } from '../config.js';
 import { randomHex } from '../crypto.js';
 import type { Keys } from '../deps.js';
+import {
+  createPhiCipher,
+  generatePhiEnv,
+  loadPhiKeyRing,
+  type PhiCipher,
+  type PhiEnv,
+} from '../phi/index.js';
 
 interface LocalSecrets {
   tokenSecret: string;
   credentialKey: string;
+  phi?: PhiEnv;
 }
 
 async function readJson<T>(path: string): Promise<T | null> {
@@ -44,6 +52,26 @@ export async function resolveKeys(config: Config): Promise<Keys> {
     tokenSecret: decodeSecret(config.TAHOON_TOKEN_SECRET ?? local.tokenSecret),
     credentialKey: decodeSecret(config.TAHOON_CREDENTIAL_KEY ?? local.credentialKey),
   };
+}
+
+/**
+ * The cipher for patient data at rest. Production takes its keys from the environment only;
+ * development generates them once into the data folder, so stored patients read back after a
+ * restart.
+ */
+export async function resolvePhi(config: Config, env: Record<string, string | undefined>): Promise<PhiCipher> {
+  const fromEnv = await loadPhiKeyRing(env);
+  if (fromEnv) return createPhiCipher(fromEnv);
+  const path = join(config.TAHOON_DATA_DIR, 'secrets.json');
+  const local = (await readJson<LocalSecrets>(path)) ?? (await resolveKeys(config), await readJson<LocalSecrets>(path));
+  if (!local) throw new Error(`could not read ${path}`);
+  if (!local.phi) {
+    local.phi = generatePhiEnv();
+    await writeFile(path, JSON.stringify(local, null, 2) + '\n', { mode: 0o600 });
+  }
+  const ring = await loadPhiKeyRing({ ...local.phi });
+  if (!ring) throw new Error('the development PHI keys in the data folder are incomplete');
+  return createPhiCipher(ring);
 }
 
 export interface DemoCredentials {

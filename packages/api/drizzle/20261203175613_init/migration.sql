@@ -44,12 +44,14 @@ CREATE TABLE "patients" (
 	"id" text PRIMARY KEY,
 	"organization_id" text NOT NULL,
 	"external_id" text NOT NULL,
+	"external_id_index" text NOT NULL,
 	"given_name" text NOT NULL,
 	"family_name" text NOT NULL,
 	"birth_date" text NOT NULL,
 	"country" text NOT NULL,
 	"time_zone" text NOT NULL,
 	"email" text,
+	"email_index" text,
 	"phone" text,
 	"gender" text,
 	"language" text,
@@ -79,7 +81,8 @@ CREATE INDEX "bookings_provider_active_idx" ON "bookings" ("provider_id","start_
 CREATE INDEX "bookings_patient_active_idx" ON "bookings" ("patient_id","start_at") WHERE status in ('pending', 'confirmed');--> statement-breakpoint
 CREATE INDEX "bookings_organization_start_idx" ON "bookings" ("organization_id","start_at","id");--> statement-breakpoint
 CREATE INDEX "credentials_organization_idx" ON "credentials" ("organization_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "patients_organization_external_id_key" ON "patients" ("organization_id","external_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "patients_organization_external_id_key" ON "patients" ("organization_id","external_id_index");--> statement-breakpoint
+CREATE INDEX "patients_organization_email_idx" ON "patients" ("organization_id","email_index");--> statement-breakpoint
 CREATE INDEX "patients_organization_created_idx" ON "patients" ("organization_id","created_at","id");--> statement-breakpoint
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_organization_id_organizations_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id");--> statement-breakpoint
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_patient_id_patients_id_fkey" FOREIGN KEY ("patient_id") REFERENCES "patients"("id");--> statement-breakpoint
