@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import { Scalar } from '@scalar/hono-api-reference';
 import { createAuth } from './auth.js';
 import type { Deps } from './deps.js';
@@ -43,7 +45,6 @@ export function createApp(deps: Deps) {
     const started = performance.now();
     await next();
     c.res.headers.set('x-request-id', requestId);
-    c.res.headers.set('x-content-type-options', 'nosniff');
     const path = c.req.path;
     if (path.startsWith('/v1') || path.startsWith('/trpc') || path.startsWith('/api')) {
       c.res.headers.set('cache-control', 'no-store');
@@ -53,6 +54,45 @@ export function createApp(deps: Deps) {
       'request',
     );
   });
+
+  // The API serves JSON only: nothing may frame it, run scripts or load anything from it.
+  const apiHeaders = secureHeaders({
+    strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    xFrameOptions: 'DENY',
+    referrerPolicy: 'no-referrer',
+    crossOriginResourcePolicy: 'same-origin',
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  });
+  // The reference page loads its viewer script and fonts; it still may not be framed.
+  const docsHeaders = secureHeaders({
+    strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    xFrameOptions: 'DENY',
+    referrerPolicy: 'no-referrer',
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'", 'https://cdn.jsdelivr.net'],
+      styleSrc: ["'self'", "'unsafe-inline'", 'https://cdn.jsdelivr.net', 'https://fonts.scalar.com'],
+      fontSrc: ["'self'", 'https://fonts.scalar.com', 'https://cdn.jsdelivr.net'],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  });
+  app.use('*', (c, next) => (c.req.path === '/docs' ? docsHeaders(c, next) : apiHeaders(c, next)));
+
+  const origins = deps.config.TAHOON_CORS_ORIGINS;
+  if (origins.length > 0) {
+    // Only listed origins get CORS headers; any other Origin is answered without them.
+    app.use(
+      '*',
+      cors({
+        origin: (origin) => (origins.includes(origin) ? origin : null),
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+        exposeHeaders: ['x-request-id', 'retry-after'],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.use(
     '*',

@@ -37,6 +37,11 @@ export const configSchema = z
     TAHOON_PUBLIC_URL: z.url().optional(),
     TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
     TAHOON_BODY_LIMIT_BYTES: z.coerce.number<string>().int().min(1024).max(10_485_760).default(65_536),
+    TAHOON_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.url().refine((o) => !o.includes('*'), 'must be an exact origin, not a pattern'))),
     TAHOON_JITSI_BASE_URL: z.url().default('https://meet.jit.si'),
     VIDEOSDK_API_KEY: z.string().min(1).optional(),
     VIDEOSDK_SECRET: z.string().min(1).optional(),
