@@ -4,16 +4,12 @@
  * missing file in `files`, a declaration that imports `@tahoon/core`, exports that point at
  * TypeScript sources, a runtime dependency that crept in.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAndPack, installConsumer, sh } from './packaging.js';
 
-const run = promisify(execFile);
-const SDK_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TYPESCRIPT = 'typescript@5.9.3';
 /** Installing from an empty npm cache and two full type-checks take a while on a small machine. */
 const SLOW = 180_000;
@@ -22,39 +18,6 @@ const NODE_TYPES = '@types/node@20.19.43';
 let work: string;
 let consumer: string;
 let tarball: string;
-
-/** Runs a command, with its output in the error when it fails. */
-async function sh(file: string, args: string[], cwd: string): Promise<string> {
-  try {
-    const { stdout } = await run(file, args, { cwd, env: cleanEnv(), maxBuffer: 16 << 20 });
-    return stdout;
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(' ')} failed in ${cwd}\n${stdout}\n${stderr}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The environment without the lifecycle variables a `pnpm run` sets, which would otherwise make
- * the consumer's `npm install` behave as if it were part of this workspace.
- */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const keep = new Set(['npm_config_registry', 'npm_config_cache', 'npm_config_userconfig']);
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') || keep.has(key)),
-  );
-}
-
-/** pnpm as this test was started by it, or the one on PATH. */
-function pnpm(args: string[]): [string, string[]] {
-  const execPath = process.env.npm_execpath ?? '';
-  if (/pnpm/.test(basename(execPath)) && /\.[cm]?js$/.test(execPath)) {
-    return [process.execPath, [execPath, ...args]];
-  }
-  return ['pnpm', args];
-}
 
 const CONSUMER_TS = `
 import {
@@ -166,22 +129,8 @@ describe('the packed package', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'tahoon-sdk-pack-'));
     consumer = join(work, 'consumer');
-    await mkdir(consumer);
-
-    await sh(process.execPath, [tscBin(), '-p', 'tsconfig.build.json'], SDK_DIR);
-    const [file, args] = pnpm(['pack', '--pack-destination', work]);
-    await sh(file, args, SDK_DIR);
-    const packed = (await readdir(work)).find((name) => name.endsWith('.tgz'));
-    if (!packed) throw new Error(`pnpm pack left no tarball in ${work}`);
-    tarball = join(work, packed);
-
-    const manifest = { name: 'sdk-consumer', private: true, type: 'module' };
-    await writeFile(join(consumer, 'package.json'), JSON.stringify(manifest));
-    await sh(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, TYPESCRIPT, NODE_TYPES],
-      consumer,
-    );
+    tarball = await buildAndPack(work);
+    await installConsumer(consumer, [tarball, TYPESCRIPT, NODE_TYPES]);
   }, 5 * SLOW);
 
   afterAll(async () => {
@@ -243,7 +192,3 @@ describe('the packed package', () => {
     SLOW,
   );
 });
-
-function tscBin(): string {
-  return fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
-}
