@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -10,6 +10,8 @@ import { problem, problemResponse } from './http/problem.js';
 import { handleRest, handleTrpc } from './http/rest.js';
 import { mountTokenRoutes } from './http/token.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { clientIp, credentialRateLimit, tokenFailureRateLimit } from './ratelimit/index.js';
+import { TahoonError } from '@tahoon/core';
 
 const INBOUND_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
@@ -118,7 +120,35 @@ export function createApp(deps: Deps) {
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));
 
+  const ipOf = (c: Context<AppEnv>) =>
+    clientIp(c.req.raw, {
+      socketAddress: deps.peerAddress?.(c.req.raw, c.env),
+      trustedProxies: deps.limiter.config.trustedProxies,
+    });
+  const tokenLimit = tokenFailureRateLimit({ limiter: deps.limiter, ipOf });
+  app.use('/v1/oauth/token', tokenLimit);
+  app.use('/api/auth/token', tokenLimit);
   mountTokenRoutes(app, auth);
+
+  // The caller is verified once, before quotas and procedures; a bad token is answered by the
+  // procedure (401 problem), so unknown routes still answer 404.
+  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (bearer) {
+      try {
+        c.set('principal', await auth.verifyToken(bearer));
+      } catch (error) {
+        if (!(error instanceof TahoonError)) throw error;
+        c.set('authError', error);
+      }
+    }
+    await next();
+  };
+  const quota = credentialRateLimit({
+    limiter: deps.limiter,
+    keyOf: (c) => c.get('principal')?.credentialId,
+  });
+  for (const path of ['/v1/*', '/trpc/*']) app.use(path, authenticate, quota);
   app.all('/trpc/*', (c) => handleTrpc(c, deps, auth));
   app.all('/v1/*', (c) => handleRest(c, deps, auth));
 

@@ -36,6 +36,19 @@ export function credentialIdOf(secret: string): string | null {
   return match ? `cred_${match[2]}` : null;
 }
 
+/** Seconds of clock difference a token's expiry forgives. */
+const CLOCK_TOLERANCE_S = 30;
+
+/** Verified tokens remembered at most; the oldest is forgotten first. */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+interface TokenClaims {
+  sub: string;
+  org: string;
+  scope: string;
+  jti: string;
+}
+
 const unauthenticated = (detail: string) =>
   new TahoonError({ code: 'UNAUTHENTICATED', detail });
 
@@ -115,7 +128,26 @@ export function createAuth(deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'keys' |
     return credential;
   }
 
-  async function verifyToken(token: string): Promise<Principal> {
+  /**
+   * Tokens whose signature and claims were already checked, so a partner's steady stream of
+   * calls pays for one check per token. Expiry is still judged on every call, by the same rule
+   * as the full check; the credential behind the token is looked up on every call too.
+   */
+  const verifiedTokens = new Map<string, { claims: TokenClaims; expS: number }>();
+
+  function remember(token: string, claims: TokenClaims, expS: number): void {
+    if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = verifiedTokens.keys().next();
+      if (!oldest.done) verifiedTokens.delete(oldest.value);
+    }
+    verifiedTokens.set(token, { claims, expS });
+  }
+
+  async function checkToken(token: string): Promise<TokenClaims> {
+    const nowS = Math.floor(deps.clock.nowMs() / 1000);
+    const known = verifiedTokens.get(token);
+    if (known && known.expS > nowS - CLOCK_TOLERANCE_S) return known.claims;
+
     let payload;
     try {
       ({ payload } = await jwtVerify(token, tokenKey, {
@@ -123,7 +155,7 @@ export function createAuth(deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'keys' |
         audience: AUDIENCE,
         algorithms: ['HS256'],
         requiredClaims: ['exp', 'iat', 'jti', 'sub'],
-        clockTolerance: 30,
+        clockTolerance: CLOCK_TOLERANCE_S,
         currentDate: new Date(deps.clock.nowMs()),
       }));
     } catch (cause) {
@@ -133,15 +165,22 @@ export function createAuth(deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'keys' |
         { cause },
       );
     }
-    const { sub, org, scope, jti } = payload;
+    const { sub, org, scope, jti, exp } = payload;
     if (typeof sub !== 'string' || typeof org !== 'string' || typeof scope !== 'string') {
       throw unauthenticated('The access token is not valid');
     }
+    const claims = { sub, org, scope, jti: String(jti) };
+    if (typeof exp === 'number') remember(token, claims, exp);
+    return claims;
+  }
+
+  async function verifyToken(token: string): Promise<Principal> {
+    const { sub, org, scope, jti } = await checkToken(token);
     const credential = await currentCredential(sub, deps.clock.nowMs());
     if (!usable(credential, deps.clock.nowMs()) || credential.organizationId !== org) {
       throw unauthenticated('The credential behind this token is no longer active');
     }
-    return { organizationId: org, credentialId: sub, tokenId: String(jti), scopes: scope.split(' ') };
+    return { organizationId: org, credentialId: sub, tokenId: jti, scopes: scope.split(' ') };
   }
 
   return { createCredential, checkSecret, issueToken, verifyToken, hashSecret };

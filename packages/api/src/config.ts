@@ -37,6 +37,17 @@ export const configSchema = z
     TAHOON_PUBLIC_URL: z.url().optional(),
     TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
     TAHOON_BODY_LIMIT_BYTES: z.coerce.number<string>().int().min(1024).max(10_485_760).default(65_536),
+    TAHOON_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    TAHOON_RATE_LIMIT_PER_MINUTE: z.coerce.number<string>().int().min(1).max(1_000_000).default(600),
+    TAHOON_TOKEN_FAILURES_PER_MINUTE: z.coerce.number<string>().int().min(1).max(100_000).default(10),
+    TAHOON_RATE_LIMIT_TIMEOUT_MS: z.coerce.number<string>().int().min(10).max(5_000).default(200),
+    TAHOON_TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((p) => p.trim()).filter(Boolean)),
     TAHOON_CORS_ORIGINS: z
       .string()
       .default('')

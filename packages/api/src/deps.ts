@@ -2,6 +2,7 @@ import type { Clock, IdGenerator, Store, VideoRooms } from '@tahoon/core';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { PhiCipher } from './phi/index.js';
+import type { RateLimiter } from './ratelimit/index.js';
 
 /** Secrets the app needs at runtime, already decoded. */
 export interface Keys {
@@ -24,6 +25,10 @@ export interface Deps {
   keys: Keys;
   /** Seals patient data at rest. */
   phi: PhiCipher;
+  /** Quotas per credential and failed-token limits per client address. */
+  limiter: RateLimiter;
+  /** The peer address of a request's connection, when the runtime knows it. */
+  peerAddress?: (request: Request, env: unknown) => string | undefined;
   logger: Logger;
 }
 

@@ -10,6 +10,7 @@ import { webIds } from '../src/crypto.js';
 import type { Deps } from '../src/deps.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
 import { createLogger } from '../src/node/runtime.js';
+import { createRateLimiter } from '../src/ratelimit/index.js';
 import { createPhiCipher, generatePhiEnv, loadPhiKeyRing, type PhiCipher } from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
@@ -179,6 +180,14 @@ export async function createTestGateway(kind: DbKind, options: { poolSize?: numb
     video,
     keys: TEST_KEYS,
     phi,
+    // Quotas are raised so bursts in tests measure the gateway, not throttling; the limiter's own
+    // tests cover the limits.
+    limiter: createRateLimiter({
+      config: {
+        perCredential: { limit: 1_000_000, windowSeconds: 60 },
+        tokenFailuresPerIp: { limit: 1_000_000, windowSeconds: 60 },
+      },
+    }),
     logger,
   };
   await database.store.providers.upsert(await loadDemoProviders());

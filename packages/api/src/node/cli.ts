@@ -74,6 +74,7 @@ async function withRuntime<T>(write: boolean, run: (runtime: Runtime) => Promise
     return await run(runtime);
   } finally {
     await runtime.database.close();
+    await runtime.closeExtras();
   }
 }
 

@@ -5,6 +5,12 @@ import { webIds } from '../crypto.js';
 import { systemClock, type Deps } from '../deps.js';
 import { openDatabase, type Database } from './database.js';
 import { resolveKeys, resolvePhi } from './secrets.js';
+import {
+  connectRateLimitRedis,
+  createRateLimiter,
+  upstashOverIoredis,
+  type RateLimiter,
+} from '../ratelimit/index.js';
 
 /**
  * Fields that may hold patient data are removed from every log line, whatever a future call
@@ -36,6 +42,29 @@ export interface Runtime {
   config: Config;
   deps: Deps;
   database: Database;
+  /** Releases what the runtime opened besides the database (the limiter's Redis). */
+  closeExtras(): Promise<void>;
+}
+
+/** Quotas from the configuration, kept in Redis when one is configured, else in this process. */
+export function createLimiter(config: Config, logger: Logger): { limiter: RateLimiter; close(): Promise<void> } {
+  const limits = {
+    perCredential: { limit: config.TAHOON_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
+    tokenFailuresPerIp: { limit: config.TAHOON_TOKEN_FAILURES_PER_MINUTE, windowSeconds: 60 },
+    timeoutMs: config.TAHOON_RATE_LIMIT_TIMEOUT_MS,
+    trustedProxies: config.TAHOON_TRUSTED_PROXIES,
+  };
+  if (!config.TAHOON_REDIS_URL) {
+    return { limiter: createRateLimiter({ config: limits, logger }), close: async () => undefined };
+  }
+  const client = connectRateLimitRedis(config.TAHOON_REDIS_URL, { timeoutMs: limits.timeoutMs, logger });
+  const redis = upstashOverIoredis(client);
+  return {
+    limiter: createRateLimiter({ config: limits, redis, logger }),
+    close: async () => {
+      client.disconnect();
+    },
+  };
 }
 
 /** Wires the real adapters from the configuration: the one place that knows them all. */
@@ -66,8 +95,10 @@ export async function createRuntime(
         }
       : {}),
   });
+  const { limiter, close: closeExtras } = createLimiter(config, logger);
   const deps: Deps = {
     config,
+    limiter,
     store: database.store,
     clock: systemClock,
     ids: webIds,
@@ -76,5 +107,5 @@ export async function createRuntime(
     phi,
     logger,
   };
-  return { config, deps, database };
+  return { config, deps, database, closeExtras };
 }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import type { IncomingMessage } from 'node:http';
 import { createApp } from '../app.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,7 +31,10 @@ export interface RunningServer {
  */
 export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const { config, deps, database } = runtime;
-  const app = createApp(deps);
+  // @hono/node-server hands each request's Node objects to the app as its env.
+  const peerAddress = (_request: Request, env: unknown) =>
+    (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  const app = createApp({ ...deps, peerAddress });
   const embedded = database.kind === 'pglite';
   if (embedded) {
     await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
@@ -48,6 +52,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     (stopping ??= (async () => {
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
       await database.close();
+      await runtime.closeExtras();
       if (embedded) await rm(pidFile(config.TAHOON_DATA_DIR), { force: true });
       deps.logger.info('server stopped');
     })());

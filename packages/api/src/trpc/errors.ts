@@ -45,9 +45,14 @@ function fromZod(error: z.ZodError): Failure {
   };
 }
 
+const NOT_JSON: Failure = {
+  code: 'VALIDATION_FAILED',
+  detail: 'The request body is not valid JSON',
+};
+
 /** Why this tRPC code reached the edge, when no Tahoon error caused it. */
 const FROM_TRPC: Partial<Record<TRPC_ERROR_CODE_KEY, Failure>> = {
-  PARSE_ERROR: { code: 'VALIDATION_FAILED', detail: 'The request body is not valid JSON' },
+  PARSE_ERROR: NOT_JSON,
   BAD_REQUEST: { code: 'VALIDATION_FAILED', detail: 'The request is not valid' },
   NOT_FOUND: { code: 'NOT_FOUND', detail: 'No such operation' },
   METHOD_NOT_SUPPORTED: { code: 'NOT_FOUND', detail: 'No such operation for this method' },
@@ -73,6 +78,10 @@ export function classify(error: unknown): { failure: Failure; unexpected: boolea
   }
   if (cause instanceof z.ZodError && error instanceof TRPCError && error.code === 'BAD_REQUEST') {
     return { failure: fromZod(cause), unexpected: false };
+  }
+  // tRPC reports a body that is not JSON as BAD_REQUEST; say so, as the REST routes do.
+  if (error instanceof TRPCError && error.code === 'BAD_REQUEST' && cause instanceof SyntaxError) {
+    return { failure: NOT_JSON, unexpected: false };
   }
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
     const known = FROM_TRPC[error.code];

@@ -13,8 +13,10 @@ export interface Context {
   auth: Auth;
   requestId: string;
   log: Logger;
-  /** The bearer token as sent, verified only when a procedure needs a partner. */
-  bearer: string | null;
+  /** The caller, verified by the app before any procedure runs; absent without a valid token. */
+  principal: Principal | undefined;
+  /** Why the presented token was refused, if one was. */
+  authError: TahoonError | undefined;
   /** Set by a procedure to answer with another success status (201 on create). */
   response: { status?: number };
 }
@@ -55,17 +57,12 @@ export const publicProcedure = t.procedure.use(domainErrors);
 
 /** Procedures for partners: a valid access token for an organization is required. */
 export const partnerProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (!ctx.bearer) {
+  const principal = ctx.principal;
+  if (!principal) {
     throw toTrpcError(
-      new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
+      ctx.authError ??
+        new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
     );
-  }
-  let principal: Principal;
-  try {
-    principal = await ctx.auth.verifyToken(ctx.bearer);
-  } catch (error) {
-    if (error instanceof TahoonError) throw toTrpcError(error);
-    throw error;
   }
   const log = ctx.log.child({ orgId: principal.organizationId, credentialId: principal.credentialId });
   return next({ ctx: { ...ctx, principal, log } });
