@@ -7,6 +7,7 @@ import { createAuth } from './auth.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { problem, problemResponse } from './http/problem.js';
+import { idempotency } from './http/idempotency.js';
 import { handleRest, handleTrpc } from './http/rest.js';
 import { mountTokenRoutes } from './http/token.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -148,7 +149,8 @@ export function createApp(deps: Deps) {
     limiter: deps.limiter,
     keyOf: (c) => c.get('principal')?.credentialId,
   });
-  for (const path of ['/v1/*', '/trpc/*']) app.use(path, authenticate, quota);
+  const remember = idempotency(deps.store, () => deps.clock.nowMs());
+  for (const path of ['/v1/*', '/trpc/*']) app.use(path, authenticate, quota, remember);
   app.all('/trpc/*', (c) => handleTrpc(c, deps, auth));
   app.all('/v1/*', (c) => handleRest(c, deps, auth));
 

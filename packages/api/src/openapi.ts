@@ -1,4 +1,5 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { ERROR_CODES } from '@tahoon/core';
 import { appRouter } from './routers/index.js';
 
 export const API_VERSION = '0.1.0';
@@ -15,14 +16,7 @@ const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: {
-      type: 'string',
-      enum: [
-        'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SLOT_UNAVAILABLE',
-        'PATIENT_BUSY', 'PATIENT_EXISTS', 'INVALID_STATE', 'PAYLOAD_TOO_LARGE',
-        'UNSUPPORTED_MEDIA_TYPE', 'NOT_ELIGIBLE', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE',
-      ],
-    },
+    code: { type: 'string', enum: [...ERROR_CODES] },
     requestId: { type: 'string' },
     errors: {
       type: 'array',

@@ -64,6 +64,20 @@ export interface BookingListFilter {
   toMs?: number | undefined;
 }
 
+/** A write request remembered under its Idempotency-Key, and its answer once it has one. */
+export interface IdempotencyRecord {
+  credentialId: string;
+  key: string;
+  /** SHA-256 of method, path and body: the same key with another request is refused. */
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  status: number | null;
+  body: string | null;
+  contentType: string | null;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
 /**
  * Persistence, as the domain needs it. Every method that touches partner data takes the
  * organization id and never returns another organization's rows.
@@ -129,6 +143,20 @@ export interface Store {
       to: BookingStatus,
       cancellation?: { by: CancelledBy; atMs: number; reason: string | null; late: boolean },
     ): Promise<Booking | null>;
+  };
+  idempotency: {
+    /**
+     * Claims a key for a new request, atomically. Answers null when this caller now owns the
+     * key, or the record already held under it (another request's, running or completed).
+     */
+    claim(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+    complete(
+      credentialId: string,
+      key: string,
+      answer: { status: number; body: string; contentType: string | null },
+    ): Promise<void>;
+    /** Forgets a claim whose request failed in a way worth retrying. */
+    release(credentialId: string, key: string): Promise<void>;
   };
   /** Applied migrations match the code's. */
   ready(): Promise<boolean>;

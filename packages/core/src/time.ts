@@ -18,10 +18,24 @@ export const instantSchema = z
   .refine((value) => DateTime.fromISO(value, { setZone: true }).isValid, 'is not a real instant')
   .meta({ format: 'date-time', example: '2026-05-01T09:00:00+03:00' });
 
+/**
+ * Zone names already found valid. Asking Intl builds a date formatter every time, and every
+ * provider answer and slot query checks a zone; the set is capped, as spellings are many.
+ */
+const knownZones = new Set<string>();
+const KNOWN_ZONES_MAX = 2_000;
+
+function isTimeZone(value: string): boolean {
+  if (knownZones.has(value)) return true;
+  if (!IANAZone.isValidZone(value)) return false;
+  if (knownZones.size < KNOWN_ZONES_MAX) knownZones.add(value);
+  return true;
+}
+
 export const timeZoneSchema = z
   .string()
   .max(64)
-  .refine((value) => IANAZone.isValidZone(value), 'must be an IANA time zone, e.g. Asia/Riyadh')
+  .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Riyadh')
   .meta({ example: 'Europe/London' });
 
 export const localDateSchema = z

@@ -5,6 +5,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -130,5 +131,28 @@ export const bookings = pgTable(
       .on(t.patientId, t.startAt)
       .where(sql`status in ('pending', 'confirmed')`),
     index('bookings_organization_start_idx').on(t.organizationId, t.startAt, t.id),
+  ],
+);
+
+/**
+ * Write requests remembered by Idempotency-Key, per credential, for at least 24 hours, so a
+ * retried request is answered with the first answer instead of running twice.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    credentialId: text('credential_id').notNull(),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state').notNull(),
+    status: integer('status'),
+    body: text('body'),
+    contentType: text('content_type'),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.credentialId, t.key] }),
+    index('idempotency_keys_expires_idx').on(t.expiresAt),
   ],
 );

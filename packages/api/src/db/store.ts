@@ -21,6 +21,7 @@ import {
 } from '@tahoon/core';
 import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { createIdempotencyStore } from './idempotency.js';
 import { createPatientStore } from './patients.js';
 import { bookings, credentials, organizations, patients, providers } from './schema.js';
 
@@ -270,6 +271,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     },
 
     patients: createPatientStore(db, options.phi),
+    idempotency: createIdempotencyStore(db),
 
     providers: {
       get(id) {

@@ -45,6 +45,9 @@ function readiness(db: Db) {
  */
 export function openPostgres(url: string, phi: PhiCipher, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server closed (restart, failover, termination) is only dropped from
+  // the pool; queries in flight still fail to their callers. Unhandled, it would end the process.
+  pool.on('error', () => undefined);
   const db = drizzlePg({ client: pool }) as unknown as Db;
   const close = () => pool.end();
   return {
