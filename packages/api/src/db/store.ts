@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import {
   ACTIVE_STATUSES,
@@ -205,6 +205,28 @@ function providerCache() {
   };
 }
 
+/** On conflict, a provider row takes every column of the imported one (all are required). */
+const REPLACE_PROVIDER = Object.fromEntries(
+  Object.entries(getTableColumns(providers))
+    .filter(([key]) => key !== 'id')
+    .map(([key, column]) => [key, sql`excluded.${sql.identifier(column.name)}`]),
+);
+
+/** Rows per insert statement: well under PostgreSQL's 65,535 bound parameters. */
+const UPSERT_BATCH = 500;
+
+/**
+ * An import in a few statements rather than one per row (the demo seed runs at every start).
+ * One statement may not touch a row twice, so a repeated id keeps its last row, as the
+ * row-by-row import did.
+ */
+function upsertBatches<T extends { id: string }>(rows: readonly T[]): T[][] {
+  const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+  const batches: T[][] = [];
+  for (let i = 0; i < unique.length; i += UPSERT_BATCH) batches.push(unique.slice(i, i + UPSERT_BATCH));
+  return batches;
+}
+
 /**
  * The drizzle implementation of the domain's {@link Store}, for PGlite and PostgreSQL alike.
  *
@@ -292,12 +314,11 @@ export function createStore(db: Db, options: StoreOptions): Store {
         providerMemory.clear();
         try {
           await db.transaction(async (tx) => {
-            for (const row of rows) {
-              const values = { ...row, updatedAt: now };
-              await tx.insert(providers).values(values).onConflictDoUpdate({
-                target: providers.id,
-                set: values,
-              });
+            for (const batch of upsertBatches(rows)) {
+              await tx
+                .insert(providers)
+                .values(batch.map((row) => ({ ...row, updatedAt: now })))
+                .onConflictDoUpdate({ target: providers.id, set: REPLACE_PROVIDER });
             }
           });
         } finally {

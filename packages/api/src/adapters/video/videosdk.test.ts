@@ -11,7 +11,6 @@ const BOOKING = { bookingId: 'bkg_k3m9x2p7q4r8s5t6', startMs: 1_900_000_000_000,
 BOOKING.endMs = BOOKING.startMs + 30 * 60_000;
 
 /** Short enough to keep the suite quick, long enough for a loaded CI machine's loopback. */
-// Generous enough that a loaded CI machine still answers a healthy call in time.
 const TIMEOUT_MS = 1_500;
 /** A generous ceiling: the point is that a failure ends, not how fast. */
 const BOUNDED_MS = 6_000;
