@@ -3,6 +3,7 @@ import { fail, ok, type Patient, type PatientCreate, type PatientUpdate, type Re
 import type { PhiCipher, PhiContext } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { patients } from './schema.js';
+import { sqlState, UNIQUE_VIOLATION } from './sql-errors.js';
 import type { Db } from './store.js';
 
 type Row = typeof patients.$inferSelect;
@@ -18,13 +19,6 @@ const SEALED = {
 } as const;
 
 type SealedField = keyof typeof SEALED;
-
-const UNIQUE_VIOLATION = '23505';
-
-function sqlState(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
 
 const exists = (): Result<Patient> =>
   fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [

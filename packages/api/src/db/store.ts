@@ -11,9 +11,6 @@ import {
   type Credential,
   type Interval,
   type Page,
-  type Patient,
-  type PatientCreate,
-  type PatientUpdate,
   type ProviderRecord,
   type Result,
   type Store,
@@ -27,16 +24,7 @@ import { bookings, credentials, organizations, patients, providers } from './sch
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
 
-const UNIQUE_VIOLATION = '23505';
-
-/** drizzle wraps driver errors; the SQLSTATE sits on the cause. */
-function sqlState(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
 const ms = (date: Date | null): number | null => (date ? date.getTime() : null);
-
 
 function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
   const { updatedAt: _updatedAt, ...rest } = row;
@@ -223,7 +211,9 @@ const UPSERT_BATCH = 500;
 function upsertBatches<T extends { id: string }>(rows: readonly T[]): T[][] {
   const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
   const batches: T[][] = [];
-  for (let i = 0; i < unique.length; i += UPSERT_BATCH) batches.push(unique.slice(i, i + UPSERT_BATCH));
+  for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
+    batches.push(unique.slice(i, i + UPSERT_BATCH));
+  }
   return batches;
 }
 
