@@ -35,6 +35,7 @@ export const configSchema = z
     TAHOON_TOKEN_TTL_SECONDS: z.coerce.number<string>().int().min(60).max(86_400).default(900),
     TAHOON_ISSUER: z.string().default('tahoon'),
     TAHOON_PUBLIC_URL: z.url().optional(),
+    TAHOON_HOLD_TTL_SECONDS: z.coerce.number<string>().int().min(30).max(3_600).default(120),
     TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
     TAHOON_BODY_LIMIT_BYTES: z.coerce.number<string>().int().min(1024).max(10_485_760).default(65_536),
     TAHOON_REDIS_URL: z

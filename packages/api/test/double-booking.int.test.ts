@@ -29,6 +29,9 @@ const DUBAI = 'prv_h8325wrgqu3jykur';
 /** Asia/Kolkata, licensed IN, 50 & 60 min: the provider of the video-failure test only. */
 const KOLKATA = 'prv_xttvx78ahusa7vd7';
 
+/** Tuesday 2 March, 50-minute sessions: a working day of the Kolkata provider past its notice. */
+const MARCH_SECOND_50_MIN = 'from=2027-03-02T00:00:00Z&to=2027-03-03T00:00:00Z&duration=50';
+
 const TRIALS = 50;
 const REQUESTS_PER_TRIAL = 20;
 /** Every request of a trial contains the instant this long after the trial's anchor start. */
@@ -145,7 +148,10 @@ async function planTrials(gw: TestGateway, providerIds: string[], count: number)
     if (span.startMs < freeFromMs) continue;
 
     freeFromMs = span.endMs;
-    trials.push({ instantMs: anchorMs + INSTANT_OFFSET_MS, attempts: spread(shapes, trials.length) });
+    trials.push({
+      instantMs: anchorMs + INSTANT_OFFSET_MS,
+      attempts: spread(shapes, trials.length),
+    });
     if (trials.length === count) return trials;
   }
   throw new Error(`only ${trials.length} of ${count} trials fit in the providers' horizon`);
@@ -286,81 +292,88 @@ describe('concurrent bookings on postgres', () => {
   });
   afterAll(() => gw?.close());
 
-  it('let one of 20 requests for one provider win, over 50 trials', { timeout: 300_000 }, async () => {
-    // Two providers take turns, so both buffers and both sets of durations are raced.
-    const byProvider = {
-      [RIYADH]: await planTrials(gw, [RIYADH], TRIALS / 2),
-      [NEW_YORK]: await planTrials(gw, [NEW_YORK], TRIALS / 2),
-    };
-    // Twenty different patients per trial, so only the provider can be the conflict.
-    const patients = {
-      [RIYADH]: await createPatients(gw, 'SA', REQUESTS_PER_TRIAL),
-      [NEW_YORK]: await createPatients(gw, 'US', REQUESTS_PER_TRIAL),
-    };
+  it(
+    'let one of 20 requests for one provider win, over 50 trials',
+    { timeout: 300_000 },
+    async () => {
+      // Two providers take turns, so both buffers and both sets of durations are raced.
+      const byProvider = {
+        [RIYADH]: await planTrials(gw, [RIYADH], TRIALS / 2),
+        [NEW_YORK]: await planTrials(gw, [NEW_YORK], TRIALS / 2),
+      };
+      // Twenty different patients per trial, so only the provider can be the conflict.
+      const patients = {
+        [RIYADH]: await createPatients(gw, 'SA', REQUESTS_PER_TRIAL),
+        [NEW_YORK]: await createPatients(gw, 'US', REQUESTS_PER_TRIAL),
+      };
 
-    const watch = stopwatch('one provider');
-    for (let t = 0; t < TRIALS; t += 1) {
-      const providerId = t % 2 === 0 ? RIYADH : NEW_YORK;
-      const trial = byProvider[providerId][Math.floor(t / 2)] as Trial;
-      const ids = patients[providerId];
+      const watch = stopwatch('one provider');
+      for (let t = 0; t < TRIALS; t += 1) {
+        const providerId = t % 2 === 0 ? RIYADH : NEW_YORK;
+        const trial = byProvider[providerId][Math.floor(t / 2)] as Trial;
+        const ids = patients[providerId];
 
-      const answers = await watch.race(
-        trial.attempts.map((attempt, i) => book(gw, ids[i] as string, attempt)),
-      );
+        const answers = await watch.race(
+          trial.attempts.map((attempt, i) => book(gw, ids[i] as string, attempt)),
+        );
 
-      const won = answers.filter((a) => a.status === 201);
-      const lost = answers.filter((a) => a.status !== 201);
-      expect(won, `trial ${t}`).toHaveLength(1);
-      expect(lost.map((a) => [a.status, codeOf(a)])).toEqual(
-        Array.from({ length: REQUESTS_PER_TRIAL - 1 }, () => [409, 'SLOT_UNAVAILABLE']),
-      );
-      successes += 1;
-      expect(await activeAt(gw, trial.instantMs, { providerIds: [providerId] })).toBe(1);
-      await expectConsistent(gw, successes);
-    }
-    watch.report(TRIALS);
-  });
+        const won = answers.filter((a) => a.status === 201);
+        const lost = answers.filter((a) => a.status !== 201);
+        expect(won, `trial ${t}`).toHaveLength(1);
+        expect(lost.map((a) => [a.status, codeOf(a)])).toEqual(
+          Array.from({ length: REQUESTS_PER_TRIAL - 1 }, () => [409, 'SLOT_UNAVAILABLE']),
+        );
+        successes += 1;
+        expect(await activeAt(gw, trial.instantMs, { providerIds: [providerId] })).toBe(1);
+        await expectConsistent(gw, successes);
+      }
+      watch.report(TRIALS);
+    },
+  );
 
-  it('let one of 20 requests of one patient at two providers win, over 50 trials', { timeout: 300_000 }, async () => {
-    // Both providers are licensed in SA and share Riyadh mornings; the patient is the contention.
-    const plan = await planTrials(gw, [RIYADH, DUBAI], TRIALS);
-    const [patientId] = await createPatients(gw, 'SA', 1);
-    if (!patientId) throw new Error('no patient');
+  it(
+    'let one of 20 requests of one patient at two providers win, over 50 trials',
+    { timeout: 300_000 },
+    async () => {
+      // Both providers are licensed in SA and share Riyadh mornings; the patient is the contention.
+      const plan = await planTrials(gw, [RIYADH, DUBAI], TRIALS);
+      const [patientId] = await createPatients(gw, 'SA', 1);
+      if (!patientId) throw new Error('no patient');
 
-    const watch = stopwatch('one patient, two providers');
-    for (const [t, trial] of plan.entries()) {
-      const answers = await watch.race(trial.attempts.map((attempt) => book(gw, patientId, attempt)));
+      const watch = stopwatch('one patient, two providers');
+      for (const [t, trial] of plan.entries()) {
+        const answers = await watch.race(
+          trial.attempts.map((attempt) => book(gw, patientId, attempt)),
+        );
 
-      const winners = trial.attempts.filter((_, i) => answers[i]?.status === 201);
-      expect(winners, `trial ${t}`).toHaveLength(1);
-      const winnerProvider = winners[0]?.providerId;
-      // A loser at the winner's provider meets the provider's booking first; one at the other
-      // provider gets past that check and meets the patient's own session.
-      const expected = trial.attempts.map((a, i) =>
-        answers[i]?.status === 201
-          ? [201, undefined]
-          : [409, a.providerId === winnerProvider ? 'SLOT_UNAVAILABLE' : 'PATIENT_BUSY'],
-      );
-      expect(answers.map((a) => [a.status, codeOf(a)])).toEqual(expected);
-      expect(expected.filter(([, code]) => code === 'PATIENT_BUSY').length).toBeGreaterThan(0);
+        const winners = trial.attempts.filter((_, i) => answers[i]?.status === 201);
+        expect(winners, `trial ${t}`).toHaveLength(1);
+        const winnerProvider = winners[0]?.providerId;
+        // A loser at the winner's provider meets the provider's booking first; one at the other
+        // provider gets past that check and meets the patient's own session.
+        const expected = trial.attempts.map((a, i) =>
+          answers[i]?.status === 201
+            ? [201, undefined]
+            : [409, a.providerId === winnerProvider ? 'SLOT_UNAVAILABLE' : 'PATIENT_BUSY'],
+        );
+        expect(answers.map((a) => [a.status, codeOf(a)])).toEqual(expected);
+        expect(expected.filter(([, code]) => code === 'PATIENT_BUSY').length).toBeGreaterThan(0);
 
-      successes += 1;
-      expect(await activeAt(gw, trial.instantMs, { patientId })).toBe(1);
-      expect(await activeAt(gw, trial.instantMs, { providerIds: [RIYADH, DUBAI] })).toBe(1);
-      await expectConsistent(gw, successes);
-    }
-    watch.report(TRIALS);
-  });
+        successes += 1;
+        expect(await activeAt(gw, trial.instantMs, { patientId })).toBe(1);
+        expect(await activeAt(gw, trial.instantMs, { providerIds: [RIYADH, DUBAI] })).toBe(1);
+        await expectConsistent(gw, successes);
+      }
+      watch.report(TRIALS);
+    },
+  );
 
   it('releases the hold when the video room cannot be made, then books the same slot', async () => {
     const [patientId] = await createPatients(gw, 'IN', 1);
     if (!patientId) throw new Error('no patient');
-    const slots = await rest(
-      gw,
-      'GET',
-      `/v1/providers/${KOLKATA}/slots?from=2027-03-02T00:00:00Z&to=2027-03-03T00:00:00Z&duration=50`,
-      { token: gw.partnerA.token },
-    );
+    const slots = await rest(gw, 'GET', `/v1/providers/${KOLKATA}/slots?${MARCH_SECOND_50_MIN}`, {
+      token: gw.partnerA.token,
+    });
     const slot = (slots.body as { data: { start: string }[] }).data[0];
     if (!slot) throw new Error('the Kolkata provider has no slot on 2 March');
     const attempt = { providerId: KOLKATA, startMs: Date.parse(slot.start), duration: 50 };
@@ -383,7 +396,10 @@ describe('concurrent bookings on postgres', () => {
     expect(retried.status).toBe(201);
     const booking = retried.body as { id: string; video: { roomId: string } };
     expect(gw.video.live()).toEqual([...liveBefore, booking.video.roomId]);
-    const rows = await gw.database.db.select().from(bookings).where(eq(bookings.providerId, KOLKATA));
+    const rows = await gw.database.db
+      .select()
+      .from(bookings)
+      .where(eq(bookings.providerId, KOLKATA));
     expect(rows.map((r) => [r.id, r.status])).toEqual([[booking.id, 'confirmed']]);
   });
 });

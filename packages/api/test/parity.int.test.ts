@@ -24,6 +24,8 @@ const READ_START = '2027-03-02T17:00:00+03:00';
 const CREATE_START = '2027-03-03T10:00:00+03:00';
 /** Wednesday afternoon: each transport books it and cancels its own booking. */
 const CANCEL_START = '2027-03-03T16:00:00+03:00';
+/** Wednesday evening: where each transport moves its own freshly booked session. */
+const RESCHEDULE_START = '2027-03-03T18:00:00+03:00';
 /** Thursday morning: a booking cancelled during setup. */
 const CANCELLED_START = '2027-03-04T10:00:00+03:00';
 
@@ -603,6 +605,50 @@ const ROWS: ParityRow[] = [
     anonymous: true,
     rest: () => ({ method: 'GET', path: '/v1/bookings' }),
     trpc: () => ({}),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+
+  // bookings.reschedule
+  {
+    name: 'moves a booking to another free slot',
+    procedure: 'bookings.reschedule',
+    // Each transport books the cancel slot afresh and moves it; the REST move is undone first.
+    prepare: async (gw, f) => {
+      await cancelActiveBookingsOf(gw, f.cancelPatient);
+      return book(gw, booking(f.cancelPatient, CANCEL_START, 30));
+    },
+    rest: (_f, id) => ({
+      method: 'POST',
+      path: `/v1/bookings/${id}/reschedule`,
+      body: { start: RESCHEDULE_START },
+    }),
+    trpc: (_f, id) => ({ id, start: RESCHEDULE_START }),
+    status: 200,
+    fresh: ['id', 'video'],
+  },
+  {
+    name: 'refuses to move a cancelled booking',
+    procedure: 'bookings.reschedule',
+    rest: (f) => ({
+      method: 'POST',
+      path: `/v1/bookings/${f.cancelledBooking}/reschedule`,
+      body: { start: RESCHEDULE_START },
+    }),
+    trpc: (f) => ({ id: f.cancelledBooking, start: RESCHEDULE_START }),
+    status: 409,
+    code: 'INVALID_STATE',
+  },
+  {
+    name: 'refuses to move a booking without a token',
+    procedure: 'bookings.reschedule',
+    anonymous: true,
+    rest: (f) => ({
+      method: 'POST',
+      path: `/v1/bookings/${f.readBooking}/reschedule`,
+      body: { start: RESCHEDULE_START },
+    }),
+    trpc: (f) => ({ id: f.readBooking, start: RESCHEDULE_START }),
     status: 401,
     code: 'UNAUTHENTICATED',
   },

@@ -10,7 +10,14 @@ import {
 } from '@tahoon/core';
 import { webIds } from '../src/crypto.js';
 import { bookings } from '../src/db/schema.js';
-import { createTestGateway, DB_KINDS, rest, TEST_NOW, type Answer, type TestGateway } from './harness.js';
+import {
+  createTestGateway,
+  DB_KINDS,
+  rest,
+  TEST_NOW,
+  type Answer,
+  type TestGateway,
+} from './harness.js';
 
 /*
  * The promise a partner relies on: a slot the gateway lists can be booked right away, and a start
@@ -51,7 +58,7 @@ interface Scenario {
   /** Bookings made before the slots under test are read: which duration, which listed slot. */
   existing: { durationPick: number; slotPick: number }[];
   query: {
-    /** Where the window opens, as a share of the horizon (below 0: in the past, above 1: past it). */
+    /** Where the window opens, as a share of the horizon: below 0 in the past, above 1 past it. */
     fromShare: number;
     /** Milliseconds past the minute, so windows also open between grid points. */
     fromJitterMs: number;
@@ -161,7 +168,10 @@ function providerRow(s: Scenario): ProviderImportRow & { id: string } {
     gender: 'undisclosed',
     bio: '',
     yearsOfExperience: 5,
-    sessionTypes: s.durations.map((duration) => ({ duration, price: { amount: 9000, currency: 'GBP' } })),
+    sessionTypes: s.durations.map((duration) => ({
+      duration,
+      price: { amount: 9000, currency: 'GBP' },
+    })),
     timeZone: s.timeZone,
     licensedRegions: [COUNTRY],
     acceptingNewPatients: true,
@@ -203,7 +213,13 @@ async function newPatient(gw: TestGateway): Promise<string> {
   return (answer.body as { id: string }).id;
 }
 
-function book(gw: TestGateway, patientId: string, providerId: string, start: string, duration: number) {
+function book(
+  gw: TestGateway,
+  patientId: string,
+  providerId: string,
+  start: string,
+  duration: number,
+) {
   return rest(gw, 'POST', '/v1/bookings', {
     token: gw.partnerA.token,
     body: { patientId, providerId, start, duration },
@@ -257,7 +273,11 @@ class Run {
     const body = answer.body as { data: { start: string; end: string }[]; timeZone: string };
     expect(body.timeZone).toBe(renderIn);
 
-    const slots = body.data.map((s) => ({ ...s, startMs: Date.parse(s.start), endMs: Date.parse(s.end) }));
+    const slots = body.data.map((s) => ({
+      ...s,
+      startMs: Date.parse(s.start),
+      endMs: Date.parse(s.end),
+    }));
     for (const slot of slots) {
       expect(slot.start).toMatch(OFFSET_SUFFIX);
       expect(slot.end).toMatch(OFFSET_SUFFIX);
@@ -272,7 +292,13 @@ class Run {
   }
 
   async bookFresh(start: string, duration = this.duration): Promise<void> {
-    const answer = await book(this.gw, await newPatient(this.gw), this.provider.id, start, duration);
+    const answer = await book(
+      this.gw,
+      await newPatient(this.gw),
+      this.provider.id,
+      start,
+      duration,
+    );
     expect(answer.status, `${start} ${duration} min: ${JSON.stringify(answer.body)}`).toBe(201);
     this.tally.booked += 1;
   }
@@ -282,13 +308,18 @@ class Run {
     this.probePatient ??= await newPatient(this.gw);
     const start = renderInstant(startMs, this.provider.timeZone);
     const answer = await book(this.gw, this.probePatient, this.provider.id, start, this.duration);
-    expect([answer.status, codeOf(answer)], `${start} was not listed`).toEqual([409, 'SLOT_UNAVAILABLE']);
+    expect([answer.status, codeOf(answer)], `${start} was not listed`).toEqual([
+      409,
+      'SLOT_UNAVAILABLE',
+    ]);
     this.tally.refused += 1;
   }
 
   /** Whether a start lies in the asked window but is missing from the list. */
   unlisted(startMs: number, slots: Slot[]): boolean {
-    return startMs >= this.fromMs && startMs < this.toMs && !slots.some((s) => s.startMs === startMs);
+    return (
+      startMs >= this.fromMs && startMs < this.toMs && !slots.some((s) => s.startMs === startMs)
+    );
   }
 }
 
@@ -322,8 +353,11 @@ async function bookListedSlots(run: Run, s: Scenario, listed: Slot[]): Promise<S
     await run.bookFresh(chosen.start);
 
     const after = await run.slots();
-    const clash = (slot: Slot) => clashes(slot.startMs, chosen.startMs, run.duration, s.bufferMinutes);
-    expect(after.map((a) => a.start)).toEqual(slots.filter((slot) => !clash(slot)).map((b) => b.start));
+    const clash = (slot: Slot) =>
+      clashes(slot.startMs, chosen.startMs, run.duration, s.bufferMinutes);
+    expect(after.map((a) => a.start)).toEqual(
+      slots.filter((slot) => !clash(slot)).map((b) => b.start),
+    );
 
     await run.expectRefused(chosen.startMs);
     const neighbour = slots.find((slot) => clash(slot) && slot.startMs !== chosen.startMs);
@@ -336,9 +370,17 @@ async function bookListedSlots(run: Run, s: Scenario, listed: Slot[]): Promise<S
 }
 
 /** The database holds exactly the bookings that were answered 201, each with its room. */
-async function expectOnlyAccepted(gw: TestGateway, providerId: string, accepted: number, rooms: number) {
+async function expectOnlyAccepted(
+  gw: TestGateway,
+  providerId: string,
+  accepted: number,
+  rooms: number,
+) {
   const db = gw.database.db;
-  const [all] = await db.select({ n: count() }).from(bookings).where(eq(bookings.providerId, providerId));
+  const [all] = await db
+    .select({ n: count() })
+    .from(bookings)
+    .where(eq(bookings.providerId, providerId));
   const [unconfirmed] = await db
     .select({ n: count() })
     .from(bookings)
@@ -376,21 +418,28 @@ describe.each(DB_KINDS)('slots on %s', (kind) => {
   });
   afterAll(() => gw?.close());
 
-  it('are each bookable at that moment and lie inside [from, to)', { timeout: 300_000 }, async () => {
-    const tally: Tally = { runs: 0, runsWithSlots: 0, slotsListed: 0, booked: 0, refused: 0 };
-    const startedMs = performance.now();
+  it(
+    'are each bookable at that moment and lie inside [from, to)',
+    { timeout: 300_000 },
+    async () => {
+      const tally: Tally = { runs: 0, runsWithSlots: 0, slotsListed: 0, booked: 0, refused: 0 };
+      const startedMs = performance.now();
 
-    await fc.assert(
-      fc.asyncProperty(scenario, (s) => checkScenario(gw, s, tally)),
-      // The cap only bounds shrinking after a failure; a normal run takes a fraction of it.
-      { numRuns: RUNS_PER_DATABASE, plugins: [fc.interruptAfterTimeLimit(240_000, { failOnInterrupt: true })] },
-    );
+      await fc.assert(
+        fc.asyncProperty(scenario, (s) => checkScenario(gw, s, tally)),
+        // The cap only bounds shrinking after a failure; a normal run takes a fraction of it.
+        {
+          numRuns: RUNS_PER_DATABASE,
+          plugins: [fc.interruptAfterTimeLimit(240_000, { failOnInterrupt: true })],
+        },
+      );
 
-    const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
-    console.info(
-      `${kind}: ${tally.runs} random providers (${tally.runsWithSlots} with slots), ` +
-        `${tally.slotsListed} slots listed, ` +
-        `${tally.booked} booked, ${tally.refused} unlisted starts refused, in ${seconds}s`,
-    );
-  });
+      const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+      console.info(
+        `${kind}: ${tally.runs} random providers (${tally.runsWithSlots} with slots), ` +
+          `${tally.slotsListed} slots listed, ` +
+          `${tally.booked} booked, ${tally.refused} unlisted starts refused, in ${seconds}s`,
+      );
+    },
+  );
 });

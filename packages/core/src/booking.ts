@@ -85,6 +85,12 @@ export const bookingCancelInput = z.strictObject({
   reason: safeText(500).optional(),
 });
 
+export const bookingRescheduleInput = z.strictObject({
+  id: idSchema('bkg'),
+  start: instantSchema,
+  duration: bodyInt(1, 1440).optional().describe('Minutes; the current duration when omitted'),
+});
+
 export const bookingListInput = z.strictObject({
   ...paginationInput,
   patientId: idSchema('pat').optional(),
@@ -98,6 +104,7 @@ export const bookingPageSchema = pageSchema(bookingSchema);
 
 export type BookingView = z.infer<typeof bookingSchema>;
 export type BookingCreate = z.infer<typeof bookingCreateInput>;
+export type BookingReschedule = z.infer<typeof bookingRescheduleInput>;
 
 /** A booking as the domain holds it: instants as epoch milliseconds. */
 export interface Booking {

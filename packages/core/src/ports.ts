@@ -126,6 +126,13 @@ export interface Store {
      * overlaps it, atomically: the database, not this caller, rules out a double booking.
      */
     insertIfFree(booking: Booking): Promise<Result<Booking>>;
+    /**
+     * Moves a booking to new times under the same locks and checks as {@link insertIfFree},
+     * if it is still as `from` describes (status and start); its history carries the old times.
+     */
+    moveIfFree(moved: Booking, from: Pick<Booking, 'status' | 'startMs'>, atMs: number): Promise<Result<Booking>>;
+    /** Releases holds left `pending` since before `olderThanMs` (a crash mid-booking); their ids. */
+    expireHolds(olderThanMs: number, atMs: number): Promise<string[]>;
     get(organizationId: string, id: string): Promise<Booking | null>;
     /** Operators act across organizations. */
     getAny(id: string): Promise<Booking | null>;

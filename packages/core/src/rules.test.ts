@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BOOKING_STATUSES, type BookingStatus } from './booking.js';
 import type { SessionType } from './provider.js';
 import {
+  checkReschedule,
   canTransition,
   checkEligibility,
   checkOperatorMark,
@@ -174,5 +175,26 @@ describe('checkOperatorMark', () => {
         failure: { code: 'INVALID_STATE' },
       });
     }
+  });
+});
+
+describe('checkReschedule', () => {
+  const startMs = Date.parse('2027-03-08T09:00:00Z');
+
+  it('allows a confirmed booking that has not started', () => {
+    expect(checkReschedule({ status: 'confirmed', startMs }, startMs - 1).ok).toBe(true);
+  });
+
+  it.each(['pending', 'cancelled', 'failed', 'completed', 'no_show'] as const)(
+    'refuses a %s booking',
+    (status) => {
+      const result = checkReschedule({ status, startMs }, startMs - 60_000);
+      expect(result.ok ? null : result.failure.code).toBe('INVALID_STATE');
+    },
+  );
+
+  it('refuses a booking that has started', () => {
+    const result = checkReschedule({ status: 'confirmed', startMs }, startMs);
+    expect(result.ok ? null : result.failure.code).toBe('INVALID_STATE');
   });
 });

@@ -42,6 +42,25 @@ export function checkOperatorMark(
 }
 
 /**
+ * Whether a booking may move to other times: only a confirmed session that has not started.
+ *
+ * @example
+ * checkReschedule({ status: 'cancelled', startMs }, Date.now()); // INVALID_STATE
+ */
+export function checkReschedule(
+  booking: Pick<Booking, 'status' | 'startMs'>,
+  nowMs: number,
+): Result<null> {
+  if (booking.status !== 'confirmed') {
+    return fail('INVALID_STATE', `A ${booking.status} booking cannot be rescheduled`);
+  }
+  if (nowMs >= booking.startMs) {
+    return fail('INVALID_STATE', 'The session has started and can no longer be rescheduled');
+  }
+  return ok(null);
+}
+
+/**
  * The cancellation policy as data. Cancelling is allowed until the session starts; inside
  * `lateWindowMinutes` before the start it is recorded as late.
  */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, getTableColumns, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gt, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import {
   ACTIVE_STATUSES,
@@ -98,12 +98,15 @@ const activeStatus = inArray(bookings.status, [...ACTIVE_STATUSES]);
  * whether the new booking collides with an active one.
  */
 async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
+  // A booking being moved never clashes with its own old times.
+  const others = ne(bookings.id, booking.id);
   const providerClash = await tx
     .select({ id: bookings.id })
     .from(bookings)
     .where(
       and(
         eq(bookings.providerId, booking.providerId),
+        others,
         activeStatus,
         lt(bookings.startAt, new Date(booking.blockedUntilMs)),
         gt(bookings.blockedUntil, new Date(booking.startMs)),
@@ -120,6 +123,7 @@ async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
     .where(
       and(
         eq(bookings.patientId, booking.patientId),
+        others,
         activeStatus,
         lt(bookings.startAt, new Date(booking.endMs)),
         gt(bookings.endAt, new Date(booking.startMs)),
@@ -130,6 +134,16 @@ async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
     return fail('PATIENT_BUSY', 'The patient already has a session that overlaps that time');
   }
   return ok(null);
+}
+
+/**
+ * Locks the provider's row, then the patient's. The order is always the same, so two bookings
+ * never deadlock; the locks serialise every booking of one provider and of one patient, so the
+ * overlap check that follows cannot race another write (see docs/adr/0001).
+ */
+async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patientId'>) {
+  await tx.select({ id: providers.id }).from(providers).where(eq(providers.id, booking.providerId)).for('update');
+  await tx.select({ id: patients.id }).from(patients).where(eq(patients.id, booking.patientId)).for('update');
 }
 
 function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
@@ -324,26 +338,45 @@ export function createStore(db: Db, options: StoreOptions): Store {
     bookings: {
       async insertIfFree(booking) {
         return db.transaction(async (tx) => {
-          // Lock order is always provider, then patient, so two bookings never deadlock.
-          // These row locks serialise every booking of one provider and of one patient, so
-          // the overlap check below cannot race another insert (see docs/adr/0001).
-          await tx
-            .select({ id: providers.id })
-            .from(providers)
-            .where(eq(providers.id, booking.providerId))
-            .for('update');
-          await tx
-            .select({ id: patients.id })
-            .from(patients)
-            .where(eq(patients.id, booking.patientId))
-            .for('update');
-
+          await lockParties(tx, booking);
           const conflict = await findConflict(tx, booking);
           if (!conflict.ok) return fail<Booking>(conflict.failure.code, conflict.failure.detail);
 
           await tx.insert(bookings).values(bookingRow(booking, booking.createdAtMs));
           return ok(booking);
         });
+      },
+      async moveIfFree(moved, from, atMs) {
+        return db.transaction(async (tx) => {
+          await lockParties(tx, moved);
+          const conflict = await findConflict(tx, moved);
+          if (!conflict.ok) return fail<Booking>(conflict.failure.code, conflict.failure.detail);
+
+          const [row] = await tx
+            .update(bookings)
+            .set({
+              startAt: new Date(moved.startMs),
+              endAt: new Date(moved.endMs),
+              blockedUntil: new Date(moved.blockedUntilMs),
+              duration: moved.duration,
+              priceAmount: moved.price.amount,
+              priceCurrency: moved.price.currency,
+              history: moved.history,
+              updatedAt: new Date(atMs),
+            })
+            .where(and(eq(bookings.id, moved.id), eq(bookings.status, from.status), eq(bookings.startAt, new Date(from.startMs))))
+            .returning();
+          if (!row) return fail<Booking>('INVALID_STATE', 'The booking changed meanwhile; read it again');
+          return ok(toBooking(row));
+        });
+      },
+      async expireHolds(olderThanMs, atMs) {
+        const rows = await db
+          .update(bookings)
+          .set({ status: 'failed', updatedAt: new Date(atMs) })
+          .where(and(eq(bookings.status, 'pending'), lt(bookings.createdAt, new Date(olderThanMs))))
+          .returning({ id: bookings.id });
+        return rows.map((r) => r.id);
       },
       async get(organizationId, id) {
         const [row] = await db

@@ -47,9 +47,24 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     );
   });
 
+  // A booking holds its slot as `pending` only while its room is made, seconds at most. A hold
+  // older than the TTL was left by a crash between the two steps, and is released.
+  const ttlMs = config.TAHOON_HOLD_TTL_SECONDS * 1000;
+  const sweep = () => {
+    const now = deps.clock.nowMs();
+    deps.store.bookings.expireHolds(now - ttlMs, now).then(
+      (ids) => ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds released'),
+      (err: unknown) => deps.logger.error({ err }, 'releasing expired holds failed'),
+    );
+  };
+  sweep();
+  const sweeper = setInterval(sweep, Math.min(ttlMs, 60_000));
+  sweeper.unref();
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
       await database.close();
       await runtime.closeExtras();

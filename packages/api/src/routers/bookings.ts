@@ -3,13 +3,14 @@ import {
   bookingCreateInput,
   bookingIdInput,
   bookingListInput,
+  bookingRescheduleInput,
   bookingPageSchema,
   bookingSchema,
   TahoonError,
   toEpochMs,
 } from '@tahoon/core';
 import { partnerProcedure, router } from '../trpc/init.js';
-import { cancelBooking, createBooking } from '../services/bookings.js';
+import { cancelBooking, createBooking, rescheduleBooking } from '../services/bookings.js';
 import { bookingView } from '../services/views.js';
 
 const ERRORS = [400, 401, 403, 404, 409, 422, 503];
@@ -84,6 +85,32 @@ export const bookingsRouter = router({
         toMs: input.to ? toEpochMs(input.to) : undefined,
       });
       return { data: page.data.map(bookingView), nextCursor: page.nextCursor };
+    }),
+
+  reschedule: partnerProcedure
+    .meta({
+      scope: 'bookings:write',
+      openapi: {
+        method: 'POST',
+        path: '/v1/bookings/{id}/reschedule',
+        tags: ['bookings'],
+        summary: 'Move a confirmed booking to another free slot, keeping its id',
+        description:
+          'The old times are kept in the booking history and the video room stays the same. A ' +
+          'cancelled, failed or started booking answers 409 INVALID_STATE.',
+        protect: true,
+        errorResponses: [400, 401, 403, 404, 409, 422],
+      },
+    })
+    .input(bookingRescheduleInput)
+    .output(bookingSchema)
+    .mutation(async ({ ctx, input }) => {
+      const booking = await rescheduleBooking(
+        { ...ctx.deps, log: ctx.log },
+        ctx.principal.organizationId,
+        input,
+      );
+      return bookingView(booking);
     }),
 
   cancel: partnerProcedure

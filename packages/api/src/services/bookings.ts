@@ -1,6 +1,7 @@
 import {
   checkEligibility,
   checkOperatorMark,
+  checkReschedule,
   DEFAULT_CANCELLATION_POLICY,
   evaluateCancellation,
   isOfferedStart,
@@ -10,6 +11,7 @@ import {
   unwrap,
   type Booking,
   type BookingCreate,
+  type BookingReschedule,
   type CancellationPolicy,
   type CancelledBy,
 } from '@tahoon/core';
@@ -22,14 +24,22 @@ const notFound = (kind: string, id: string) =>
   new TahoonError({ code: 'NOT_FOUND', detail: `No ${kind} ${id}` });
 
 /** Loads and checks everything a booking needs before any slot is held. */
-async function prepareBooking(deps: BookingDeps, organizationId: string, input: BookingCreate) {
+async function prepareBooking(
+  deps: BookingDeps,
+  organizationId: string,
+  input: BookingCreate,
+  options: { movingBookingId?: string } = {},
+) {
   const { store, clock } = deps;
   const patient = await store.patients.get(organizationId, input.patientId);
   if (!patient) throw notFound('patient', input.patientId);
   const provider = await store.providers.get(input.providerId);
   if (!provider) throw notFound('provider', input.providerId);
 
-  const isNewPatient = !(await store.bookings.hasHistory(organizationId, patient.id, provider.id));
+  // A booking being moved is itself history with this provider.
+  const isNewPatient =
+    !options.movingBookingId &&
+    !(await store.bookings.hasHistory(organizationId, patient.id, provider.id));
   const sessionType = unwrap(
     checkEligibility({ provider, patient, duration: input.duration, isNewPatient }),
   );
@@ -144,6 +154,42 @@ export async function cancelBooking(
   }
   deps.log.info({ bookingId: booking.id, late }, 'booking cancelled');
   return cancelled;
+}
+
+/**
+ * Moves a confirmed booking to a new start (and optionally duration) under the same id. The
+ * old times go to its history; its video room stays with it, as rooms are not tied to a time.
+ */
+export async function rescheduleBooking(
+  deps: BookingDeps,
+  organizationId: string,
+  input: BookingReschedule,
+): Promise<Booking> {
+  const booking = await deps.store.bookings.get(organizationId, input.id);
+  if (!booking) throw notFound('booking', input.id);
+  const nowMs = deps.clock.nowMs();
+  unwrap(checkReschedule(booking, nowMs));
+
+  const duration = input.duration ?? booking.duration;
+  const { provider, sessionType, startMs } = await prepareBooking(deps, organizationId, {
+    patientId: booking.patientId,
+    providerId: booking.providerId,
+    start: input.start,
+    duration,
+  }, { movingBookingId: booking.id });
+  const endMs = startMs + duration * MINUTE_MS;
+  const moved: Booking = {
+    ...booking,
+    startMs,
+    endMs,
+    blockedUntilMs: endMs + provider.schedule.bufferMinutes * MINUTE_MS,
+    duration,
+    price: sessionType.price,
+    history: [...booking.history, { startMs: booking.startMs, endMs: booking.endMs, changedAtMs: nowMs }],
+  };
+  const result = unwrap(await deps.store.bookings.moveIfFree(moved, booking, nowMs));
+  deps.log.info({ bookingId: booking.id }, 'booking rescheduled');
+  return result;
 }
 
 /** Operators record how a session went, through the CLI. */
