@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { generatePhiEnv } from '../src/phi/index.js';
 
 const STRONG = 'b3f1c2d4e5a6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const OTHER = '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0';
@@ -31,6 +32,7 @@ describe('configuration', () => {
     expect(found.join('\n')).toMatch(/TAHOON_TOKEN_SECRET: must encode at least 32 random bytes/);
     expect(found.join('\n')).toMatch(/TAHOON_CREDENTIAL_KEY: is required in production/);
     expect(found.join('\n')).toMatch(/DATABASE_URL: is required in production/);
+    expect(found.join('\n')).toMatch(/TAHOON_PHI_KEYS: is required in production/);
   });
 
   it('refuses sample and low-entropy secrets of the right length', () => {
@@ -46,6 +48,7 @@ describe('configuration', () => {
       TAHOON_TOKEN_SECRET: STRONG,
       TAHOON_CREDENTIAL_KEY: OTHER,
       DATABASE_URL: 'postgres://tahoon@db:5432/tahoon',
+      ...generatePhiEnv('prod-1'),
     });
     expect(config.NODE_ENV).toBe('production');
   });
