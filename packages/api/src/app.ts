@@ -53,7 +53,12 @@ export function createApp(deps: Deps) {
       c.res.headers.set('cache-control', 'no-store');
     }
     log.info(
-      { method: c.req.method, path, status: c.res.status, durationMs: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+      },
       'request',
     );
   });
@@ -74,7 +79,12 @@ export function createApp(deps: Deps) {
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'", "'unsafe-inline'", 'https://cdn.jsdelivr.net'],
-      styleSrc: ["'self'", "'unsafe-inline'", 'https://cdn.jsdelivr.net', 'https://fonts.scalar.com'],
+      styleSrc: [
+        "'self'",
+        "'unsafe-inline'",
+        'https://cdn.jsdelivr.net',
+        'https://fonts.scalar.com',
+      ],
       fontSrc: ["'self'", 'https://fonts.scalar.com', 'https://cdn.jsdelivr.net'],
       imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
@@ -103,7 +113,11 @@ export function createApp(deps: Deps) {
       maxSize: deps.config.TAHOON_BODY_LIMIT_BYTES,
       onError: (c) =>
         problemResponse(
-          problem('PAYLOAD_TOO_LARGE', `Bodies are limited to ${deps.config.TAHOON_BODY_LIMIT_BYTES} bytes`, c.get('requestId')),
+          problem(
+            'PAYLOAD_TOO_LARGE',
+            `Bodies are limited to ${deps.config.TAHOON_BODY_LIMIT_BYTES} bytes`,
+            c.get('requestId'),
+          ),
         ),
     }),
   );
@@ -116,7 +130,9 @@ export function createApp(deps: Deps) {
   });
 
   app.get('/openapi.json', (c) => {
-    openApi ??= JSON.stringify(buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin));
+    openApi ??= JSON.stringify(
+      buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin),
+    );
     return c.body(openApi, 200, { 'content-type': 'application/json' });
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));
@@ -154,11 +170,17 @@ export function createApp(deps: Deps) {
   app.all('/trpc/*', (c) => handleTrpc(c, deps, auth));
   app.all('/v1/*', (c) => handleRest(c, deps, auth));
 
-  app.notFound((c) => problemResponse(problem('NOT_FOUND', 'No such endpoint', c.get('requestId'))));
+  app.notFound((c) =>
+    problemResponse(problem('NOT_FOUND', 'No such endpoint', c.get('requestId'))),
+  );
   app.onError((err, c) => {
     c.get('log').error({ err }, 'unhandled error');
     return problemResponse(
-      problem('INTERNAL', 'The request could not be completed; quote the requestId to support', c.get('requestId')),
+      problem(
+        'INTERNAL',
+        'The request could not be completed; quote the requestId to support',
+        c.get('requestId'),
+      ),
     );
   });
   return app;

@@ -49,8 +49,7 @@ interface TokenClaims {
   jti: string;
 }
 
-const unauthenticated = (detail: string) =>
-  new TahoonError({ code: 'UNAUTHENTICATED', detail });
+const unauthenticated = (detail: string) => new TahoonError({ code: 'UNAUTHENTICATED', detail });
 
 /**
  * Client secrets are stored only as an HMAC under the server's credential key, and checked in
@@ -161,7 +160,10 @@ export function createAuth(deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'keys' |
     } catch (cause) {
       const expired = cause instanceof joseErrors.JWTExpired;
       throw new TahoonError(
-        { code: 'UNAUTHENTICATED', detail: expired ? 'The access token has expired' : 'The access token is not valid' },
+        {
+          code: 'UNAUTHENTICATED',
+          detail: expired ? 'The access token has expired' : 'The access token is not valid',
+        },
         { cause },
       );
     }

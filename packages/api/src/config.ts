@@ -37,40 +37,74 @@ export const configSchema = z
     TAHOON_PUBLIC_URL: z.url().optional(),
     TAHOON_HOLD_TTL_SECONDS: z.coerce.number<string>().int().min(30).max(3_600).default(120),
     TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
-    TAHOON_BODY_LIMIT_BYTES: z.coerce.number<string>().int().min(1024).max(10_485_760).default(65_536),
+    TAHOON_BODY_LIMIT_BYTES: z.coerce
+      .number<string>()
+      .int()
+      .min(1024)
+      .max(10_485_760)
+      .default(65_536),
     TAHOON_REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
-    TAHOON_RATE_LIMIT_PER_MINUTE: z.coerce.number<string>().int().min(1).max(1_000_000).default(600),
-    TAHOON_TOKEN_FAILURES_PER_MINUTE: z.coerce.number<string>().int().min(1).max(100_000).default(10),
+    TAHOON_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number<string>()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(600),
+    TAHOON_TOKEN_FAILURES_PER_MINUTE: z.coerce
+      .number<string>()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(10),
     TAHOON_RATE_LIMIT_TIMEOUT_MS: z.coerce.number<string>().int().min(10).max(5_000).default(200),
     TAHOON_TRUSTED_PROXIES: z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((p) => p.trim()).filter(Boolean)),
+      .transform((value) =>
+        value
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      ),
     TAHOON_CORS_ORIGINS: z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((o) => o.trim()).filter(Boolean))
-      .pipe(z.array(z.url().refine((o) => !o.includes('*'), 'must be an exact origin, not a pattern'))),
+      .transform((value) =>
+        value
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(z.url().refine((o) => !o.includes('*'), 'must be an exact origin, not a pattern')),
+      ),
     TAHOON_JITSI_BASE_URL: z.url().default('https://meet.jit.si'),
     VIDEOSDK_API_KEY: z.string().min(1).optional(),
     VIDEOSDK_SECRET: z.string().min(1).optional(),
     VIDEOSDK_API_BASE: z.url().optional(),
     VIDEOSDK_JOIN_BASE_URL: z.url().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     ...phiEnvShape,
   })
   .superRefine((env, ctx) => {
     refinePhiEnv(env, ctx);
     if (Boolean(env.VIDEOSDK_API_KEY) !== Boolean(env.VIDEOSDK_SECRET)) {
       const missing = env.VIDEOSDK_API_KEY ? 'VIDEOSDK_SECRET' : 'VIDEOSDK_API_KEY';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'VideoSDK needs both its key and secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'VideoSDK needs both its key and secret',
+      });
     }
     if (env.NODE_ENV !== 'production') return;
     for (const key of ['TAHOON_TOKEN_SECRET', 'TAHOON_CREDENTIAL_KEY'] as const) {
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+      if (!env[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
     if (!env.DATABASE_URL) {
       ctx.addIssue({

@@ -21,10 +21,13 @@ export function randomHex(byteLength: number): string {
 
 /** HMAC-SHA256 keys for hashing and checking client secrets (Web Crypto, so edge-safe). */
 export async function importHmacKey(raw: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', Uint8Array.from(raw), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  return crypto.subtle.importKey(
+    'raw',
+    Uint8Array.from(raw),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 }
 
 export async function hmacHex(key: CryptoKey, message: string): Promise<string> {
@@ -33,7 +36,11 @@ export async function hmacHex(key: CryptoKey, message: string): Promise<string> 
 }
 
 /** Constant-time check of a message against a stored MAC: Web Crypto's verify compares safely. */
-export async function hmacVerify(key: CryptoKey, message: string, macHex: string): Promise<boolean> {
+export async function hmacVerify(
+  key: CryptoKey,
+  message: string,
+  macHex: string,
+): Promise<boolean> {
   if (!/^[0-9a-f]{64}$/.test(macHex)) return false;
   const mac = Uint8Array.from(fromHex(macHex));
   return crypto.subtle.verify('HMAC', key, mac, new TextEncoder().encode(message));

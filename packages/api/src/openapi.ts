@@ -30,7 +30,9 @@ const problemSchema = {
   },
 };
 
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+const problemContent = {
+  'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+};
 
 const tokenRequest = {
   type: 'object',
@@ -131,8 +133,14 @@ const healthResponse = (summary: string) => ({
     summary,
     security: [{}],
     responses: {
-      200: { description: 'Healthy', content: { 'application/health+json': { schema: { type: 'object' } } } },
-      503: { description: 'Not ready', content: { 'application/health+json': { schema: { type: 'object' } } } },
+      200: {
+        description: 'Healthy',
+        content: { 'application/health+json': { schema: { type: 'object' } } },
+      },
+      503: {
+        description: 'Not ready',
+        content: { 'application/health+json': { schema: { type: 'object' } } },
+      },
     },
   },
 });

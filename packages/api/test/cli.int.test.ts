@@ -43,9 +43,12 @@ describe('the tahoon CLI on the embedded database', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('seeds demo data and keeps the demo secret on a second run', async () => {
-    const first = json<{ organizationId: string; clientId: string; clientSecret: string; providers: number }>(
-      await tahoon(['seed', '--demo', '--json'], env),
-    );
+    const first = json<{
+      organizationId: string;
+      clientId: string;
+      clientSecret: string;
+      providers: number;
+    }>(await tahoon(['seed', '--demo', '--json'], env));
     expect(first.providers).toBeGreaterThanOrEqual(40);
     expect(first.clientSecret).toMatch(/^tk_test_/);
     const second = json<typeof first>(await tahoon(['seed', '--demo', '--json'], env));
@@ -56,7 +59,10 @@ describe('the tahoon CLI on the embedded database', () => {
     const org = json<{ organizationId: string; name: string }>(
       await tahoon(['orgs', 'create', '--name', 'Riverside Clinic', '--json'], env),
     );
-    expect(org).toEqual({ organizationId: expect.stringMatching(/^org_/), name: 'Riverside Clinic' });
+    expect(org).toEqual({
+      organizationId: expect.stringMatching(/^org_/),
+      name: 'Riverside Clinic',
+    });
 
     const created = json<{ organizationId: string; clientId: string; clientSecret: string }>(
       await tahoon(['credentials', 'create', '--org', org.organizationId, '--json'], env),
@@ -71,7 +77,15 @@ describe('the tahoon CLI on the embedded database', () => {
     expect(listed.data[0]).toMatchObject({ clientId: created.clientId, revokedAt: null });
 
     const revoke = await tahoon(
-      ['credentials', 'revoke', '--org', org.organizationId, '--client-id', created.clientId, '--json'],
+      [
+        'credentials',
+        'revoke',
+        '--org',
+        org.organizationId,
+        '--client-id',
+        created.clientId,
+        '--json',
+      ],
       env,
     );
     expect(revoke.code).toBe(0);
@@ -85,8 +99,13 @@ describe('the tahoon CLI on the embedded database', () => {
     expect((await tahoon(['orgs', 'create'], env)).code).toBe(2);
     expect((await tahoon(['nonsense'], env)).code).toBe(2);
     expect((await tahoon(['orgs', 'create', '--name', 'x', '--bogus'], env)).code).toBe(2);
-    expect((await tahoon(['credentials', 'create', '--org', 'org_aaaaaaaaaaaaaaaa'], env)).code).toBe(2);
-    const mark = await tahoon(['bookings', 'mark', '--id', 'bkg_aaaaaaaaaaaaaaaa', '--status', 'done'], env);
+    expect(
+      (await tahoon(['credentials', 'create', '--org', 'org_aaaaaaaaaaaaaaaa'], env)).code,
+    ).toBe(2);
+    const mark = await tahoon(
+      ['bookings', 'mark', '--id', 'bkg_aaaaaaaaaaaaaaaa', '--status', 'done'],
+      env,
+    );
     expect(mark.code).toBe(2);
   });
 
@@ -98,14 +117,19 @@ describe('the tahoon CLI on the embedded database', () => {
     );
     const run = await tahoon(['providers', 'import', file, '--json'], env);
     expect(run.code).toBe(2);
-    const report = JSON.parse(run.stdout) as { imported: number; errors: { index: number; field: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      imported: number;
+      errors: { index: number; field: string }[];
+    };
     expect(report.imported).toBe(0);
     expect(report.errors.some((e) => e.index === 0 && e.field === '/type')).toBe(true);
     expect(report.errors.some((e) => e.index === 1 && e.field === '/bogus')).toBe(true);
   });
 
   it('prints the OpenAPI document', async () => {
-    const doc = json<{ openapi: string; paths: Record<string, unknown> }>(await tahoon(['openapi'], env));
+    const doc = json<{ openapi: string; paths: Record<string, unknown> }>(
+      await tahoon(['openapi'], env),
+    );
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toContain('/v1/bookings');
   });

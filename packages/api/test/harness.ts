@@ -11,7 +11,12 @@ import type { Deps } from '../src/deps.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
 import { createLogger } from '../src/node/runtime.js';
 import { createRateLimiter } from '../src/ratelimit/index.js';
-import { createPhiCipher, generatePhiEnv, loadPhiKeyRing, type PhiCipher } from '../src/phi/index.js';
+import {
+  createPhiCipher,
+  generatePhiEnv,
+  loadPhiKeyRing,
+  type PhiCipher,
+} from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
 
@@ -27,7 +32,9 @@ export const ADMIN_URL =
 /** Monday 2027-03-01 06:00 UTC: a fixed "now" so slot answers do not depend on the day. */
 export const TEST_NOW = Date.parse('2027-03-01T06:00:00Z');
 
-export function fixedClock(startMs = TEST_NOW): Clock & { set(ms: number): void; advance(ms: number): void } {
+export function fixedClock(
+  startMs = TEST_NOW,
+): Clock & { set(ms: number): void; advance(ms: number): void } {
   let now = startMs;
   return {
     nowMs: () => now,
@@ -160,14 +167,22 @@ export const TEST_KEYS = {
 };
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', TAHOON_DATA_DIR: '/nonexistent', ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    TAHOON_DATA_DIR: '/nonexistent',
+    ...overrides,
+  });
 }
 
 /**
  * A gateway on a real database with the demo roster and two partner organizations, served
  * in-process through the same `app.fetch` the Node server uses.
  */
-export async function createTestGateway(kind: DbKind, options: { poolSize?: number } = {}): Promise<TestGateway> {
+export async function createTestGateway(
+  kind: DbKind,
+  options: { poolSize?: number } = {},
+): Promise<TestGateway> {
   const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
@@ -239,9 +254,15 @@ export async function rest(
     headers['content-type'] ??= 'application/json';
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
-  const response = await gw.app.fetch(new Request(`http://tahoon.test${path}`, { method, headers, body }));
+  const response = await gw.app.fetch(
+    new Request(`http://tahoon.test${path}`, { method, headers, body }),
+  );
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
 /**

@@ -53,7 +53,10 @@ describe.each(DB_KINDS)('provider records held in memory on %s', (kind) => {
     const before = await gw.deps.store.providers.count();
     const schedule = { ...row.schedule, bufferMinutes: row.schedule.bufferMinutes + 5 };
 
-    const repeated = [{ ...row, bio: 'First' }, { ...row, bio: 'Last', schedule }];
+    const repeated = [
+      { ...row, bio: 'First' },
+      { ...row, bio: 'Last', schedule },
+    ];
     await gw.deps.store.providers.upsert([...rows, ...repeated]);
 
     try {
@@ -109,7 +112,11 @@ describe.each(DB_KINDS)('verified tokens held in memory on %s', (kind) => {
     const partner = await gw.newPartner('Revoked Clinic');
     expect((await read(partner.token)).status).toBe(200);
 
-    await gw.deps.store.credentials.revoke(partner.organizationId, partner.clientId, gw.clock.nowMs());
+    await gw.deps.store.credentials.revoke(
+      partner.organizationId,
+      partner.clientId,
+      gw.clock.nowMs(),
+    );
     gw.clock.advance(6_000);
     try {
       const answer = await read(partner.token);
@@ -124,7 +131,9 @@ describe.each(DB_KINDS)('verified tokens held in memory on %s', (kind) => {
     const partner = await gw.newPartner('Tamper Clinic');
     expect((await read(partner.token)).status).toBe(200);
     const [header, payload, signature] = partner.token.split('.');
-    const flipped = signature?.startsWith('A') ? `B${signature.slice(1)}` : `A${signature?.slice(1)}`;
+    const flipped = signature?.startsWith('A')
+      ? `B${signature.slice(1)}`
+      : `A${signature?.slice(1)}`;
 
     const answer = await read(`${header}.${payload}.${flipped}`);
 

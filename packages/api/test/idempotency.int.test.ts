@@ -71,7 +71,8 @@ describe.each(DB_KINDS)('Idempotency-Key on %s', (kind) => {
     expect(created.length).toBeGreaterThanOrEqual(1);
     const executed = created.filter((a) => a.headers.get('idempotent-replayed') !== 'true');
     expect(executed).toHaveLength(1);
-    for (const answer of waiting) expect(answer.body).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+    for (const answer of waiting)
+      expect(answer.body).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
     expect(await bookingsAt(starts[4])).toBe(1);
   });
 

@@ -14,7 +14,10 @@ describe.each(DB_KINDS)('the partner journey on %s', (kind) => {
   it('goes from token to cancelled booking', async () => {
     const basic = btoa(`${gw.partnerA.clientId}:${gw.partnerA.clientSecret}`);
     const token = await rest(gw, 'POST', '/v1/oauth/token', {
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
     expect(token.status).toBe(200);
@@ -35,7 +38,9 @@ describe.each(DB_KINDS)('the partner journey on %s', (kind) => {
     expect(patient.status).toBe(201);
     const patientId = (patient.body as { id: string }).id;
 
-    const search = await rest(gw, 'GET', '/v1/providers?region=SA&language=ar&limit=5', { token: accessToken });
+    const search = await rest(gw, 'GET', '/v1/providers?region=SA&language=ar&limit=5', {
+      token: accessToken,
+    });
     expect(search.status).toBe(200);
     expect((search.body as { data: unknown[] }).data.length).toBeGreaterThan(0);
 
@@ -61,7 +66,9 @@ describe.each(DB_KINDS)('the partner journey on %s', (kind) => {
     const got = await rest(gw, 'GET', `/v1/bookings/${created.id}`, { token: accessToken });
     expect(got.body).toEqual(booking.body);
 
-    const listed = await rest(gw, 'GET', `/v1/bookings?patientId=${patientId}`, { token: accessToken });
+    const listed = await rest(gw, 'GET', `/v1/bookings?patientId=${patientId}`, {
+      token: accessToken,
+    });
     expect((listed.body as { data: { id: string }[] }).data.map((b) => b.id)).toEqual([created.id]);
 
     const cancelled = await rest(gw, 'POST', `/v1/bookings/${created.id}/cancel`, {
@@ -69,7 +76,10 @@ describe.each(DB_KINDS)('the partner journey on %s', (kind) => {
       body: { reason: 'Feeling better' },
     });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancellation: { by: 'partner', late: false } });
+    expect(cancelled.body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { by: 'partner', late: false },
+    });
     expect(gw.video.live()).not.toContain(created.video.roomId);
   });
 });

@@ -25,7 +25,10 @@ describe('request logs', () => {
     const token = gw.partnerA.token;
     const created = await rest(gw, 'POST', '/v1/patients', { token, body: CANARY });
     const patientId = (created.body as { id: string }).id;
-    await rest(gw, 'PATCH', `/v1/patients/${patientId}`, { token, body: { givenName: 'Canarynew' } });
+    await rest(gw, 'PATCH', `/v1/patients/${patientId}`, {
+      token,
+      body: { givenName: 'Canarynew' },
+    });
     await rest(gw, 'POST', '/v1/patients', { token, body: { ...CANARY, givenName: 5 } });
     await rest(gw, 'GET', `/v1/patients?externalId=${CANARY.externalId}`, { token });
     const slots = await rest(
@@ -51,17 +54,26 @@ describe('request logs', () => {
     const requestLines = entries.filter((e) => e.msg === 'request');
     expect(requestLines).toHaveLength(7);
     for (const line of requestLines) {
-      expect(line).toMatchObject({ requestId: expect.stringMatching(/^req_/), status: expect.any(Number) });
+      expect(line).toMatchObject({
+        requestId: expect.stringMatching(/^req_/),
+        status: expect.any(Number),
+      });
       expect(typeof line.durationMs).toBe('number');
     }
     expect(entries.every((e) => typeof e.requestId === 'string')).toBe(true);
-    expect(entries.some((e) => e.msg === 'booking confirmed' && e.bookingId === bookingId)).toBe(true);
+    expect(entries.some((e) => e.msg === 'booking confirmed' && e.bookingId === bookingId)).toBe(
+      true,
+    );
   });
 
   it('accepts a well-formed inbound request id and replaces a hostile one', async () => {
-    const kept = await rest(gw, 'GET', '/health', { headers: { 'x-request-id': 'partner-trace-0001' } });
+    const kept = await rest(gw, 'GET', '/health', {
+      headers: { 'x-request-id': 'partner-trace-0001' },
+    });
     expect(kept.headers.get('x-request-id')).toBe('partner-trace-0001');
-    const replaced = await rest(gw, 'GET', '/health', { headers: { 'x-request-id': '"><script>alert(1)' } });
+    const replaced = await rest(gw, 'GET', '/health', {
+      headers: { 'x-request-id': '"><script>alert(1)' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^req_/);
   });
 });

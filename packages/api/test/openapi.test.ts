@@ -15,7 +15,7 @@ describe('the OpenAPI document', () => {
   it('validates as OpenAPI 3.x', async () => {
     const validator = new Validator();
     const result = await validator.validate(
-      structuredClone(doc) as unknown as Parameters<Validator["validate"]>[0],
+      structuredClone(doc) as unknown as Parameters<Validator['validate']>[0],
     );
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
@@ -35,7 +35,9 @@ describe('the OpenAPI document', () => {
     const described = operation(openapi.path, openapi.method);
     expect(described, `${openapi.method} ${openapi.path} is missing`).toBeDefined();
     expect(described?.summary).toBeTruthy();
-    expect(described?.security?.length, `${name} is not marked as authenticated`).toBeGreaterThan(0);
+    expect(described?.security?.length, `${name} is not marked as authenticated`).toBeGreaterThan(
+      0,
+    );
     expect(Object.keys(described?.responses ?? {})).toContain('400');
   });
 
@@ -52,7 +54,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('answers every error as a problem document', () => {
-    const apiPaths = Object.entries(doc.paths ?? {}).filter(([path]) => !path.startsWith('/health'));
+    const apiPaths = Object.entries(doc.paths ?? {}).filter(
+      ([path]) => !path.startsWith('/health'),
+    );
     for (const [, item] of apiPaths) {
       for (const op of Object.values(item as Record<string, Operation>)) {
         for (const [status, response] of Object.entries(op.responses ?? {})) {

@@ -36,11 +36,16 @@ describe('patient data at rest on PostgreSQL', () => {
     gw = await createTestGateway('postgres');
     const result = await gw.database.db.execute(sql`select current_database() as name`);
     const name = (result as unknown as { rows: { name: string }[] }).rows[0]?.name ?? '';
-    const admin = new URL(process.env.TAHOON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    const admin = new URL(
+      process.env.TAHOON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    );
     admin.pathname = `/${name}`;
     url = admin.toString();
     for (const patient of PATIENTS) {
-      const created = await rest(gw, 'POST', '/v1/patients', { token: gw.partnerA.token, body: patient });
+      const created = await rest(gw, 'POST', '/v1/patients', {
+        token: gw.partnerA.token,
+        body: patient,
+      });
       expect(created.status).toBe(201);
     }
   });
@@ -50,7 +55,17 @@ describe('patient data at rest on PostgreSQL', () => {
     const { stdout: dump } = await run('pg_dump', ['--data-only', url], { maxBuffer: 64 << 20 });
     expect(dump).toContain('COPY public.patients');
     const secrets = [gw.partnerA.clientSecret, gw.partnerB.clientSecret];
-    for (const value of [...PATIENTS.flatMap((p) => [p.externalId, p.givenName, p.familyName, p.email, p.phone, p.birthDate]), ...secrets]) {
+    for (const value of [
+      ...PATIENTS.flatMap((p) => [
+        p.externalId,
+        p.givenName,
+        p.familyName,
+        p.email,
+        p.phone,
+        p.birthDate,
+      ]),
+      ...secrets,
+    ]) {
       expect(dump, `dump contains ${value}`).not.toContain(value);
     }
   });
@@ -67,10 +82,16 @@ describe('patient data at rest on PostgreSQL', () => {
   });
 
   it('refuses a second patient with the same external id in one organization only', async () => {
-    const again = await rest(gw, 'POST', '/v1/patients', { token: gw.partnerA.token, body: PATIENTS[0] });
+    const again = await rest(gw, 'POST', '/v1/patients', {
+      token: gw.partnerA.token,
+      body: PATIENTS[0],
+    });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'PATIENT_EXISTS' });
-    const elsewhere = await rest(gw, 'POST', '/v1/patients', { token: gw.partnerB.token, body: PATIENTS[0] });
+    const elsewhere = await rest(gw, 'POST', '/v1/patients', {
+      token: gw.partnerB.token,
+      body: PATIENTS[0],
+    });
     expect(elsewhere.status).toBe(201);
   });
 });

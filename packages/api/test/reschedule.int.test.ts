@@ -65,7 +65,11 @@ describe.each(DB_KINDS)('rescheduling on %s', (kind) => {
     expect(Date.parse(body.start)).toBe(Date.parse('2027-03-08T16:00:00+03:00'));
     expect(body.video.roomId).toBe(first.body.video.roomId);
     expect(body.history).toEqual([
-      { start: first.body.start, end: first.body.end, changedAt: new Date(TEST_NOW).toISOString().replace('.000', '') },
+      {
+        start: first.body.start,
+        end: first.body.end,
+        changedAt: new Date(TEST_NOW).toISOString().replace('.000', ''),
+      },
     ]);
     const starts = await freeStarts();
     expect(starts).toContain(Date.parse('2027-03-08T09:00:00+03:00'));
@@ -96,24 +100,37 @@ describe.each(DB_KINDS)('rescheduling on %s', (kind) => {
     });
     expect(taken.status).toBe(201);
     const mine = await book('2027-03-08T12:00:00+03:00');
-    const [before] = await gw.database.db.select().from(bookings).where(eq(bookings.id, mine.body.id));
+    const [before] = await gw.database.db
+      .select()
+      .from(bookings)
+      .where(eq(bookings.id, mine.body.id));
 
     const refused = await move(mine.body.id, { start: '2027-03-08T11:00:00+03:00' });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'SLOT_UNAVAILABLE' });
-    const [after] = await gw.database.db.select().from(bookings).where(eq(bookings.id, mine.body.id));
+    const [after] = await gw.database.db
+      .select()
+      .from(bookings)
+      .where(eq(bookings.id, mine.body.id));
     expect(after).toEqual(before);
   });
 
   it('refuses cancelled and started bookings, and another organization gets 404', async () => {
     const booked = await book('2027-03-09T09:00:00+03:00');
-    const foreign = await move(booked.body.id, { start: '2027-03-09T10:00:00+03:00' }, gw.partnerB.token);
+    const foreign = await move(
+      booked.body.id,
+      { start: '2027-03-09T10:00:00+03:00' },
+      gw.partnerB.token,
+    );
     expect(foreign.status).toBe(404);
 
     gw.clock.set(Date.parse('2027-03-09T09:10:00+03:00'));
     const basic = btoa(`${gw.partnerA.clientId}:${gw.partnerA.clientSecret}`);
     const fresh = await rest(gw, 'POST', '/v1/oauth/token', {
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
     const later = (fresh.body as { access_token: string }).access_token;
@@ -147,7 +164,10 @@ describe.each(DB_KINDS)('rescheduling on %s', (kind) => {
     expect(held.ok).toBe(true);
     const released = await gw.deps.store.bookings.expireHolds(TEST_NOW - 5 * 60_000, TEST_NOW);
     expect(released).toEqual(['bkg_heldbycrash2222']);
-    const [row] = await gw.database.db.select().from(bookings).where(eq(bookings.id, 'bkg_heldbycrash2222'));
+    const [row] = await gw.database.db
+      .select()
+      .from(bookings)
+      .where(eq(bookings.id, 'bkg_heldbycrash2222'));
     expect(row?.status).toBe('failed');
     expect(await gw.deps.store.bookings.expireHolds(TEST_NOW - 5 * 60_000, TEST_NOW)).toEqual([]);
   });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { bodyInt, idSchema, moneySchema, pageSchema, paginationInput, type Money } from './common.js';
+import {
+  bodyInt,
+  idSchema,
+  moneySchema,
+  pageSchema,
+  paginationInput,
+  type Money,
+} from './common.js';
 import { safeText } from './text.js';
 import { instantSchema } from './time.js';
 

@@ -130,7 +130,11 @@ export interface Store {
      * Moves a booking to new times under the same locks and checks as {@link insertIfFree},
      * if it is still as `from` describes (status and start); its history carries the old times.
      */
-    moveIfFree(moved: Booking, from: Pick<Booking, 'status' | 'startMs'>, atMs: number): Promise<Result<Booking>>;
+    moveIfFree(
+      moved: Booking,
+      from: Pick<Booking, 'status' | 'startMs'>,
+      atMs: number,
+    ): Promise<Result<Booking>>;
     /** Releases holds left `pending` since before `olderThanMs` (a crash mid-booking); their ids. */
     expireHolds(olderThanMs: number, atMs: number): Promise<string[]>;
     get(organizationId: string, id: string): Promise<Booking | null>;

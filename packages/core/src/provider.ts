@@ -86,7 +86,9 @@ export const slotsInput = z.strictObject({
   timeZone: timeZoneSchema.default('UTC').describe('Zone to render the slots in'),
 });
 
-export const slotSchema = z.strictObject({ start: z.string(), end: z.string() }).meta({ id: 'Slot' });
+export const slotSchema = z
+  .strictObject({ start: z.string(), end: z.string() })
+  .meta({ id: 'Slot' });
 
 export const slotsOutput = z.strictObject({ data: z.array(slotSchema), timeZone: z.string() });
 

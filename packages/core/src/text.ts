@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 /**
  * Free text from partners: bounded, and without markup or control characters, which have no
  * business in names or reasons and are the usual carriers of injection into other systems.
@@ -12,8 +15,7 @@ export function safeText(max: number, min = 1) {
     .string()
     .min(min)
     .max(max)
-    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters')
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
     .refine((value) => !/[<>]/.test(value), 'must not contain markup');
 }
 

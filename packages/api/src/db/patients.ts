@@ -1,5 +1,13 @@
 import { and, asc, eq, gt, or } from 'drizzle-orm';
-import { fail, ok, type Patient, type PatientCreate, type PatientUpdate, type Result, type Store } from '@tahoon/core';
+import {
+  fail,
+  ok,
+  type Patient,
+  type PatientCreate,
+  type PatientUpdate,
+  type Result,
+  type Store,
+} from '@tahoon/core';
 import type { PhiCipher, PhiContext } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { patients } from './schema.js';
@@ -38,7 +46,12 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
     rowId,
   });
 
-  async function seal(orgId: string, rowId: string, field: SealedField, value: string | null | undefined) {
+  async function seal(
+    orgId: string,
+    rowId: string,
+    field: SealedField,
+    value: string | null | undefined,
+  ) {
     if (value === undefined) return undefined;
     if (value === null) return null;
     return phi.encrypt(value, context(orgId, rowId, field));
@@ -73,7 +86,9 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
 
   async function sealedValues(orgId: string, rowId: string, input: PatientUpdate) {
     const [externalId, givenName, familyName, birthDate, email, phone] = await Promise.all(
-      (Object.keys(SEALED) as SealedField[]).map((field) => seal(orgId, rowId, field, input[field])),
+      (Object.keys(SEALED) as SealedField[]).map((field) =>
+        seal(orgId, rowId, field, input[field]),
+      ),
     );
     return {
       externalId,
@@ -83,7 +98,9 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
       email,
       phone,
       externalIdIndex:
-        input.externalId === undefined ? undefined : await phi.blindIndex('externalId', input.externalId, orgId),
+        input.externalId === undefined
+          ? undefined
+          : await phi.blindIndex('externalId', input.externalId, orgId),
       emailIndex:
         input.email === undefined ? undefined : await phi.blindIndex('email', input.email, orgId),
     };
@@ -134,9 +151,13 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
     async update(organizationId, id, patch, atMs) {
       const sealed = await sealedValues(organizationId, id, patch);
       const changes = Object.fromEntries(
-        Object.entries({ ...sealed, country: patch.country, timeZone: patch.timeZone, gender: patch.gender, language: patch.language }).filter(
-          ([, value]) => value !== undefined,
-        ),
+        Object.entries({
+          ...sealed,
+          country: patch.country,
+          timeZone: patch.timeZone,
+          gender: patch.gender,
+          language: patch.language,
+        }).filter(([, value]) => value !== undefined),
       );
       try {
         const [row] = await db

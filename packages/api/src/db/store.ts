@@ -1,4 +1,17 @@
-import { and, asc, count, eq, getTableColumns, gt, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  eq,
+  getTableColumns,
+  gt,
+  gte,
+  inArray,
+  lt,
+  ne,
+  or,
+  sql,
+} from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import {
   ACTIVE_STATUSES,
@@ -142,8 +155,16 @@ async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
  * overlap check that follows cannot race another write (see docs/adr/0001).
  */
 async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patientId'>) {
-  await tx.select({ id: providers.id }).from(providers).where(eq(providers.id, booking.providerId)).for('update');
-  await tx.select({ id: patients.id }).from(patients).where(eq(patients.id, booking.patientId)).for('update');
+  await tx
+    .select({ id: providers.id })
+    .from(providers)
+    .where(eq(providers.id, booking.providerId))
+    .for('update');
+  await tx
+    .select({ id: patients.id })
+    .from(patients)
+    .where(eq(patients.id, booking.patientId))
+    .for('update');
 }
 
 function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
@@ -196,7 +217,8 @@ function providerCache() {
       if (roster && roster.until > performance.now()) return [...roster.records];
       const started = generation;
       const records = await load();
-      if (started === generation) roster = { records, until: performance.now() + PROVIDER_CACHE_MS };
+      if (started === generation)
+        roster = { records, until: performance.now() + PROVIDER_CACHE_MS };
       return [...records];
     },
     clear() {
@@ -364,9 +386,16 @@ export function createStore(db: Db, options: StoreOptions): Store {
               history: moved.history,
               updatedAt: new Date(atMs),
             })
-            .where(and(eq(bookings.id, moved.id), eq(bookings.status, from.status), eq(bookings.startAt, new Date(from.startMs))))
+            .where(
+              and(
+                eq(bookings.id, moved.id),
+                eq(bookings.status, from.status),
+                eq(bookings.startAt, new Date(from.startMs)),
+              ),
+            )
             .returning();
-          if (!row) return fail<Booking>('INVALID_STATE', 'The booking changed meanwhile; read it again');
+          if (!row)
+            return fail<Booking>('INVALID_STATE', 'The booking changed meanwhile; read it again');
           return ok(toBooking(row));
         });
       },
@@ -488,7 +517,6 @@ export function createStore(db: Db, options: StoreOptions): Store {
     close: options.close,
   };
 }
-
 
 /** For diagnostics and tests: counts rows without loading them. */
 export async function countActiveOverlaps(db: Db): Promise<number> {

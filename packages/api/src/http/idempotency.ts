@@ -43,7 +43,11 @@ export function idempotency(store: Store, nowMs: () => number): MiddlewareHandle
     if (!key || !principal || !WRITE_METHODS.has(c.req.method)) return next();
     if (!KEY_PATTERN.test(key)) {
       return problemResponse(
-        problem('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters', c.get('requestId')),
+        problem(
+          'VALIDATION_FAILED',
+          'Idempotency-Key must be 1 to 255 visible ASCII characters',
+          c.get('requestId'),
+        ),
       );
     }
 
@@ -62,7 +66,8 @@ export function idempotency(store: Store, nowMs: () => number): MiddlewareHandle
     });
     if (held) {
       if (held.fingerprint !== fingerprint) return refuse(c, 'IDEMPOTENCY_KEY_REUSED');
-      if (held.state !== 'completed' || held.status === null) return refuse(c, 'IDEMPOTENCY_IN_PROGRESS');
+      if (held.state !== 'completed' || held.status === null)
+        return refuse(c, 'IDEMPOTENCY_IN_PROGRESS');
       const headers: Record<string, string> = { 'idempotent-replayed': 'true' };
       if (held.contentType) headers['content-type'] = held.contentType;
       return new Response(held.body, { status: held.status, headers });

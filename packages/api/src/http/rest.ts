@@ -36,7 +36,11 @@ function logFailure(c: HonoContext<AppEnv>, error: unknown, path: string | undef
  * REST: the same procedures, routed by their OpenAPI paths. Errors leave as RFC 9457 problem
  * documents built by the shared error formatter.
  */
-export async function handleRest(c: HonoContext<AppEnv>, deps: Deps, auth: Auth): Promise<Response> {
+export async function handleRest(
+  c: HonoContext<AppEnv>,
+  deps: Deps,
+  auth: Auth,
+): Promise<Response> {
   const ctx = contextFor(c, deps, auth);
   let request = c.req.raw;
   // A POST with no body (e.g. cancel without a reason) is an empty JSON object, not a 415.

@@ -11,10 +11,16 @@ const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 function oauthProblem(c: HonoContext<AppEnv>, error: OAuthError, detail: string, field?: string) {
   const code = error === 'invalid_client' ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
   const body = {
-    ...problem(code, detail, c.get('requestId'), field ? [{ pointer: `/${field}`, message: detail }] : undefined),
+    ...problem(
+      code,
+      detail,
+      c.get('requestId'),
+      field ? [{ pointer: `/${field}`, message: detail }] : undefined,
+    ),
     error,
   };
-  const headers = error === 'invalid_client' ? { 'www-authenticate': 'Basic realm="tahoon"' } : undefined;
+  const headers =
+    error === 'invalid_client' ? { 'www-authenticate': 'Basic realm="tahoon"' } : undefined;
   return problemResponse(body, headers);
 }
 
@@ -75,7 +81,12 @@ export function mountTokenRoutes(app: Hono<AppEnv>, auth: Auth): void {
       return oauthProblem(c, 'invalid_request', 'Send a form-encoded or JSON body');
     }
     if (fields.grant_type !== 'client_credentials') {
-      return oauthProblem(c, 'unsupported_grant_type', 'grant_type must be client_credentials', 'grant_type');
+      return oauthProblem(
+        c,
+        'unsupported_grant_type',
+        'grant_type must be client_credentials',
+        'grant_type',
+      );
     }
     const basic = basicCredentials(c.req.header('authorization'));
     const id = basic?.id ?? fields.client_id ?? null;

@@ -44,7 +44,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
 
 function required(values: Values, key: 'name' | 'org' | 'client-id' | 'id' | 'status'): string {
   const value = values[key];
@@ -120,20 +122,33 @@ async function importProviders(file: string | undefined, json: boolean): Promise
   }
   const parsed = parseProviderImport(parsedJson);
   if (!parsed.ok) {
-    print(json, { imported: 0, errors: parsed.errors }, parsed.errors
-      .map((e) => `row ${e.index ?? '-'} ${e.field || '(row)'}: ${e.message}`)
-      .join('\n'));
+    print(
+      json,
+      { imported: 0, errors: parsed.errors },
+      parsed.errors
+        .map((e) => `row ${e.index ?? '-'} ${e.field || '(row)'}: ${e.message}`)
+        .join('\n'),
+    );
     throw new UsageError(`${parsed.errors.length} problem(s); nothing was imported`);
   }
   await withRuntime(true, async ({ deps }) => {
     const rows = parsed.rows.map((row) => ({ ...row, id: row.id ?? deps.ids.next('prv') }));
     await deps.store.providers.upsert(rows);
-    print(json, { imported: rows.length, ids: rows.map((r) => r.id) }, `Imported ${rows.length} providers`);
+    print(
+      json,
+      { imported: rows.length, ids: rows.map((r) => r.id) },
+      `Imported ${rows.length} providers`,
+    );
   });
 }
 
 async function run(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   const json = values.json ?? false;
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
@@ -151,7 +166,11 @@ async function run(argv: string[]): Promise<void> {
       if (!values.demo) throw new UsageError('seed needs --demo');
       return withRuntime(true, async ({ deps }) => {
         const demo = await seedDemo(deps);
-        print(json, demo, `Demo organization ${demo.organizationId}\nclient_id: ${demo.clientId}\nclient_secret: ${demo.clientSecret}\nproviders: ${demo.providers}`);
+        print(
+          json,
+          demo,
+          `Demo organization ${demo.organizationId}\nclient_id: ${demo.clientId}\nclient_secret: ${demo.clientSecret}\nproviders: ${demo.providers}`,
+        );
       });
     case 'orgs create': {
       const name = required(values, 'name');
@@ -165,15 +184,21 @@ async function run(argv: string[]): Promise<void> {
     case 'credentials create': {
       const org = required(values, 'org');
       return withRuntime(true, async ({ deps }) => {
-        if (!(await deps.store.organizations.get(org))) throw new UsageError(`No organization ${org}`);
+        if (!(await deps.store.organizations.get(org)))
+          throw new UsageError(`No organization ${org}`);
         const created = await createAuth(deps).createCredential(org, values.label ?? null);
-        print(json, { organizationId: org, ...created }, `client_id: ${created.clientId}\nclient_secret: ${created.clientSecret}\n(The secret is shown once; store it now.)`);
+        print(
+          json,
+          { organizationId: org, ...created },
+          `client_id: ${created.clientId}\nclient_secret: ${created.clientSecret}\n(The secret is shown once; store it now.)`,
+        );
       });
     }
     case 'credentials list': {
       const org = required(values, 'org');
       return withRuntime(false, async ({ deps }) => {
-        if (!(await deps.store.organizations.get(org))) throw new UsageError(`No organization ${org}`);
+        if (!(await deps.store.organizations.get(org)))
+          throw new UsageError(`No organization ${org}`);
         const data = (await deps.store.credentials.list(org)).map((c) => ({
           clientId: c.id,
           label: c.label,
@@ -182,7 +207,16 @@ async function run(argv: string[]): Promise<void> {
           revokedAt: c.revokedAtMs === null ? null : new Date(c.revokedAtMs).toISOString(),
           lastUsedAt: c.lastUsedAtMs === null ? null : new Date(c.lastUsedAtMs).toISOString(),
         }));
-        print(json, { data }, data.map((c) => `${c.clientId}  ${c.revokedAt ? 'revoked' : 'active'}  last used ${c.lastUsedAt ?? 'never'}`).join('\n') || 'No credentials');
+        print(
+          json,
+          { data },
+          data
+            .map(
+              (c) =>
+                `${c.clientId}  ${c.revokedAt ? 'revoked' : 'active'}  last used ${c.lastUsedAt ?? 'never'}`,
+            )
+            .join('\n') || 'No credentials',
+        );
       });
     }
     case 'credentials revoke': {
@@ -226,7 +260,9 @@ export async function main(argv: string[]): Promise<void> {
     const usage =
       error instanceof UsageError ||
       error instanceof ConfigError ||
-      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) ||
+      (error instanceof TypeError &&
+        'code' in error &&
+        String(error.code).startsWith('ERR_PARSE_ARGS')) ||
       (error instanceof TahoonError && error.status < 500);
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`tahoon: ${message}\n`);

@@ -26,7 +26,9 @@ export interface Database {
 
 async function appliedCount(db: Db): Promise<number> {
   try {
-    const result = await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const result = await db.execute(
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
     const rows = (result as unknown as { rows: { n: number }[] }).rows;
     return rows[0]?.n ?? 0;
   } catch {
@@ -60,7 +62,9 @@ export function openPostgres(url: string, phi: PhiCipher, poolSize = 10): Databa
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
       } finally {
-        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        await client
+          .query('select pg_advisory_unlock($1)', [MIGRATION_LOCK])
+          .catch(() => undefined);
         client.release();
       }
     },

@@ -29,7 +29,10 @@ export const REDACTED_PATHS = [
   '*.access_key',
 ];
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL'>,
+  destination?: pino.DestinationStream,
+): Logger {
   const options = {
     level: config.LOG_LEVEL,
     base: { service: 'tahoon' },
@@ -47,7 +50,10 @@ export interface Runtime {
 }
 
 /** Quotas from the configuration, kept in Redis when one is configured, else in this process. */
-export function createLimiter(config: Config, logger: Logger): { limiter: RateLimiter; close(): Promise<void> } {
+export function createLimiter(
+  config: Config,
+  logger: Logger,
+): { limiter: RateLimiter; close(): Promise<void> } {
   const limits = {
     perCredential: { limit: config.TAHOON_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
     tokenFailuresPerIp: { limit: config.TAHOON_TOKEN_FAILURES_PER_MINUTE, windowSeconds: 60 },
@@ -57,7 +63,10 @@ export function createLimiter(config: Config, logger: Logger): { limiter: RateLi
   if (!config.TAHOON_REDIS_URL) {
     return { limiter: createRateLimiter({ config: limits, logger }), close: async () => undefined };
   }
-  const client = connectRateLimitRedis(config.TAHOON_REDIS_URL, { timeoutMs: limits.timeoutMs, logger });
+  const client = connectRateLimitRedis(config.TAHOON_REDIS_URL, {
+    timeoutMs: limits.timeoutMs,
+    logger,
+  });
   const redis = upstashOverIoredis(client);
   return {
     limiter: createRateLimiter({ config: limits, redis, logger }),
@@ -90,7 +99,9 @@ export async function createRuntime(
             apiKey: config.VIDEOSDK_API_KEY,
             secret: config.VIDEOSDK_SECRET,
             ...(config.VIDEOSDK_API_BASE ? { apiBase: config.VIDEOSDK_API_BASE } : {}),
-            ...(config.VIDEOSDK_JOIN_BASE_URL ? { joinBaseUrl: config.VIDEOSDK_JOIN_BASE_URL } : {}),
+            ...(config.VIDEOSDK_JOIN_BASE_URL
+              ? { joinBaseUrl: config.VIDEOSDK_JOIN_BASE_URL }
+              : {}),
           },
         }
       : {}),

@@ -59,11 +59,16 @@ export async function resolveKeys(config: Config): Promise<Keys> {
  * development generates them once into the data folder, so stored patients read back after a
  * restart.
  */
-export async function resolvePhi(config: Config, env: Record<string, string | undefined>): Promise<PhiCipher> {
+export async function resolvePhi(
+  config: Config,
+  env: Record<string, string | undefined>,
+): Promise<PhiCipher> {
   const fromEnv = await loadPhiKeyRing(env);
   if (fromEnv) return createPhiCipher(fromEnv);
   const path = join(config.TAHOON_DATA_DIR, 'secrets.json');
-  const local = (await readJson<LocalSecrets>(path)) ?? (await resolveKeys(config), await readJson<LocalSecrets>(path));
+  const local =
+    (await readJson<LocalSecrets>(path)) ??
+    (await resolveKeys(config), await readJson<LocalSecrets>(path));
   if (!local) throw new Error(`could not read ${path}`);
   if (!local.phi) {
     local.phi = generatePhiEnv();
@@ -89,5 +94,7 @@ export function readDemoCredentials(config: Config): Promise<DemoCredentials | n
 
 export async function writeDemoCredentials(config: Config, demo: DemoCredentials): Promise<void> {
   await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
-  await writeFile(demoCredentialsPath(config), JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(demoCredentialsPath(config), JSON.stringify(demo, null, 2) + '\n', {
+    mode: 0o600,
+  });
 }

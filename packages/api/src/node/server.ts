@@ -53,7 +53,8 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const sweep = () => {
     const now = deps.clock.nowMs();
     deps.store.bookings.expireHolds(now - ttlMs, now).then(
-      (ids) => ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds released'),
+      (ids) =>
+        ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds released'),
       (err: unknown) => deps.logger.error({ err }, 'releasing expired holds failed'),
     );
   };

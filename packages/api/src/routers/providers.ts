@@ -12,7 +12,8 @@ import { partnerProcedure, router } from '../trpc/init.js';
 import { checkWindow, providerSlots, renderSlots, searchProviders } from '../services/providers.js';
 import { providerView } from '../services/views.js';
 
-const notFound = (id: string) => new TahoonError({ code: 'NOT_FOUND', detail: `No provider ${id}` });
+const notFound = (id: string) =>
+  new TahoonError({ code: 'NOT_FOUND', detail: `No provider ${id}` });
 
 export const providersRouter = router({
   search: partnerProcedure
@@ -73,7 +74,10 @@ export const providersRouter = router({
       const provider = await ctx.deps.store.providers.get(input.id);
       if (!provider) throw notFound(input.id);
       if (!provider.active) {
-        throw new TahoonError({ code: 'NOT_ELIGIBLE', detail: `Provider ${provider.id} is not active` });
+        throw new TahoonError({
+          code: 'NOT_ELIGIBLE',
+          detail: `Provider ${provider.id} is not active`,
+        });
       }
       if (!provider.sessionTypes.some((s) => s.duration === input.duration)) {
         const offered = provider.sessionTypes.map((s) => s.duration).join(', ');

@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { createAuth } from '../auth.js';
 import type { Deps } from '../deps.js';
-import { readDemoCredentials, writeDemoCredentials, type DemoCredentials } from '../node/secrets.js';
+import {
+  readDemoCredentials,
+  writeDemoCredentials,
+  type DemoCredentials,
+} from '../node/secrets.js';
 import { parseProviderImport } from './provider-import.js';
 
 const DEMO_FILE = new URL('./demo-providers.json', import.meta.url);
@@ -11,7 +15,8 @@ export const DEMO_ORGANIZATION_NAME = 'Demo Clinic';
 /** Loads the demo roster; a bad file is a bug in this repository, so it fails loudly. */
 export async function loadDemoProviders() {
   const parsed = parseProviderImport(JSON.parse(await readFile(DEMO_FILE, 'utf8')));
-  if (!parsed.ok) throw new Error(`demo-providers.json is invalid: ${JSON.stringify(parsed.errors)}`);
+  if (!parsed.ok)
+    throw new Error(`demo-providers.json is invalid: ${JSON.stringify(parsed.errors)}`);
   return parsed.rows.map((row) => {
     if (!row.id) throw new Error(`demo provider ${row.displayName} has no id`);
     return { ...row, id: row.id };
@@ -29,7 +34,8 @@ export async function seedDemo(deps: Deps): Promise<DemoCredentials & { provider
   const existing = await readDemoCredentials(deps.config);
   if (existing && (await deps.store.organizations.get(existing.organizationId))) {
     const credential = await deps.store.credentials.get(existing.clientId);
-    if (credential && credential.revokedAtMs === null) return { ...existing, providers: rows.length };
+    if (credential && credential.revokedAtMs === null)
+      return { ...existing, providers: rows.length };
   }
 
   const organizationId = existing?.organizationId ?? deps.ids.next('org');
@@ -40,7 +46,10 @@ export async function seedDemo(deps: Deps): Promise<DemoCredentials & { provider
       createdAtMs: deps.clock.nowMs(),
     });
   }
-  const { clientId, clientSecret } = await createAuth(deps).createCredential(organizationId, 'demo');
+  const { clientId, clientSecret } = await createAuth(deps).createCredential(
+    organizationId,
+    'demo',
+  );
   const demo = { organizationId, clientId, clientSecret };
   // The demo secret is kept only outside production, and only for the demo organization.
   if (deps.config.NODE_ENV !== 'production') await writeDemoCredentials(deps.config, demo);

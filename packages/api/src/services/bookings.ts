@@ -56,7 +56,8 @@ async function prepareBooking(
   if (!offered) {
     throw new TahoonError({
       code: 'SLOT_UNAVAILABLE',
-      detail: 'That start is not offered: outside the schedule, in the past, inside the notice period or beyond the booking horizon',
+      detail:
+        'That start is not offered: outside the schedule, in the past, inside the notice period or beyond the booking horizon',
       errors: [{ pointer: '/start', message: 'is not an offered slot start' }],
     });
   }
@@ -73,7 +74,11 @@ export async function createBooking(
   organizationId: string,
   input: BookingCreate,
 ): Promise<Booking> {
-  const { provider, sessionType, startMs, nowMs } = await prepareBooking(deps, organizationId, input);
+  const { provider, sessionType, startMs, nowMs } = await prepareBooking(
+    deps,
+    organizationId,
+    input,
+  );
   const endMs = startMs + input.duration * MINUTE_MS;
   const pending: Booking = {
     id: deps.ids.next('bkg'),
@@ -101,7 +106,10 @@ export async function createBooking(
     deps.log.warn({ bookingId: held.id, err: error }, 'video room creation failed; hold released');
     throw error instanceof TahoonError
       ? error
-      : new TahoonError({ code: 'UNAVAILABLE', detail: 'The video service is unavailable' }, { cause: error });
+      : new TahoonError(
+          { code: 'UNAVAILABLE', detail: 'The video service is unavailable' },
+          { cause: error },
+        );
   }
 
   try {
@@ -171,12 +179,17 @@ export async function rescheduleBooking(
   unwrap(checkReschedule(booking, nowMs));
 
   const duration = input.duration ?? booking.duration;
-  const { provider, sessionType, startMs } = await prepareBooking(deps, organizationId, {
-    patientId: booking.patientId,
-    providerId: booking.providerId,
-    start: input.start,
-    duration,
-  }, { movingBookingId: booking.id });
+  const { provider, sessionType, startMs } = await prepareBooking(
+    deps,
+    organizationId,
+    {
+      patientId: booking.patientId,
+      providerId: booking.providerId,
+      start: input.start,
+      duration,
+    },
+    { movingBookingId: booking.id },
+  );
   const endMs = startMs + duration * MINUTE_MS;
   const moved: Booking = {
     ...booking,
@@ -185,7 +198,10 @@ export async function rescheduleBooking(
     blockedUntilMs: endMs + provider.schedule.bufferMinutes * MINUTE_MS,
     duration,
     price: sessionType.price,
-    history: [...booking.history, { startMs: booking.startMs, endMs: booking.endMs, changedAtMs: nowMs }],
+    history: [
+      ...booking.history,
+      { startMs: booking.startMs, endMs: booking.endMs, changedAtMs: nowMs },
+    ],
   };
   const result = unwrap(await deps.store.bookings.moveIfFree(moved, booking, nowMs));
   deps.log.info({ bookingId: booking.id }, 'booking rescheduled');

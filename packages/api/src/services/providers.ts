@@ -32,7 +32,10 @@ export function checkWindow(
   }
   if (toMs - fromMs > MAX_WINDOW_DAYS * DAY_MS) {
     return fail('VALIDATION_FAILED', `The window may span at most ${MAX_WINDOW_DAYS} days`, [
-      { pointer: `/${fields.to}`, message: `must be at most ${MAX_WINDOW_DAYS} days after ${fields.from}` },
+      {
+        pointer: `/${fields.to}`,
+        message: `must be at most ${MAX_WINDOW_DAYS} days after ${fields.from}`,
+      },
     ]);
   }
   return ok({ fromMs, toMs });
@@ -63,7 +66,9 @@ export async function providerSlots(
 }
 
 function licensedFor(regions: readonly string[], region: string): boolean {
-  return regions.some((r) => r === region || r.startsWith(region + '-') || region.startsWith(r + '-'));
+  return regions.some(
+    (r) => r === region || r.startsWith(region + '-') || region.startsWith(r + '-'),
+  );
 }
 
 function lowestPrice(provider: ProviderRecord, currency: string | undefined): number {
@@ -100,7 +105,11 @@ async function firstFreeSlot(
 ): Promise<number | null> {
   let earliest: number | null = null;
   for (const { duration } of provider.sessionTypes) {
-    const busy = await store.bookings.busy(provider.id, window.fromMs - DAY_MS, window.toMs + DAY_MS);
+    const busy = await store.bookings.busy(
+      provider.id,
+      window.fromMs - DAY_MS,
+      window.toMs + DAY_MS,
+    );
     const slot = earliestSlot({
       schedule: provider.schedule,
       timeZone: provider.timeZone,
@@ -184,5 +193,8 @@ function sortKey(filter: ProviderSearch, earliest: Map<string, number | null>) {
 }
 
 export function renderSlots(slots: Interval[], timeZone: string) {
-  return slots.map((s) => ({ start: renderInstant(s.startMs, timeZone), end: renderInstant(s.endMs, timeZone) }));
+  return slots.map((s) => ({
+    start: renderInstant(s.startMs, timeZone),
+    end: renderInstant(s.endMs, timeZone),
+  }));
 }

@@ -1,4 +1,10 @@
-import { renderInstant, type Booking, type BookingView, type ProviderRecord, type Provider } from '@tahoon/core';
+import {
+  renderInstant,
+  type Booking,
+  type BookingView,
+  type ProviderRecord,
+  type Provider,
+} from '@tahoon/core';
 
 /** The public shape of a booking: instants rendered in UTC with their offset. */
 export function bookingView(booking: Booking): BookingView {

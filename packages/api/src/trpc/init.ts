@@ -64,6 +64,9 @@ export const partnerProcedure = publicProcedure.use(async ({ ctx, next }) => {
         new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
     );
   }
-  const log = ctx.log.child({ orgId: principal.organizationId, credentialId: principal.credentialId });
+  const log = ctx.log.child({
+    orgId: principal.organizationId,
+    credentialId: principal.credentialId,
+  });
   return next({ ctx: { ...ctx, principal, log } });
 });
