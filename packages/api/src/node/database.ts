@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -11,7 +12,13 @@ import type { Store } from '@tahoon/core';
 import type { PhiCipher } from '../phi/index.js';
 import { createStore, type Db } from '../db/store.js';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/**
+ * The committed migrations: beside the sources (`src/node` → `drizzle`) or beside the bundle
+ * (`dist` → `drizzle`), whichever this module runs from.
+ */
+export const MIGRATIONS_FOLDER = ['../../drizzle', '../drizzle']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((folder) => existsSync(folder)) ?? fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Any number fits: it only has to be the same in every Tahoon process. */
 const MIGRATION_LOCK = 7_248_310;

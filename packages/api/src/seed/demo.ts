@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { createAuth } from '../auth.js';
 import type { Deps } from '../deps.js';
 import {
@@ -6,15 +5,15 @@ import {
   writeDemoCredentials,
   type DemoCredentials,
 } from '../node/secrets.js';
+import demoProviders from './demo-providers.json' with { type: 'json' };
 import { parseProviderImport } from './provider-import.js';
 
-const DEMO_FILE = new URL('./demo-providers.json', import.meta.url);
 
 export const DEMO_ORGANIZATION_NAME = 'Demo Clinic';
 
 /** Loads the demo roster; a bad file is a bug in this repository, so it fails loudly. */
 export async function loadDemoProviders() {
-  const parsed = parseProviderImport(JSON.parse(await readFile(DEMO_FILE, 'utf8')));
+  const parsed = parseProviderImport(demoProviders);
   if (!parsed.ok)
     throw new Error(`demo-providers.json is invalid: ${JSON.stringify(parsed.errors)}`);
   return parsed.rows.map((row) => {
