@@ -29,8 +29,14 @@ export default tseslint.config(
             { group: ['hono', 'hono/*', '@hono/*'], message: CORE_IS_PURE },
             { group: ['@trpc/*'], message: CORE_IS_PURE },
             { group: ['drizzle-orm', 'drizzle-orm/*'], message: CORE_IS_PURE },
-            { group: ['pg', '@electric-sql/*', 'mssql', 'ioredis', '@upstash/*'], message: CORE_IS_PURE },
-            { group: ['fs', 'path', 'http', 'https', 'net', 'crypto', 'os', 'child_process'], message: CORE_IS_PURE },
+            {
+              group: ['pg', '@electric-sql/*', 'mssql', 'ioredis', '@upstash/*'],
+              message: CORE_IS_PURE,
+            },
+            {
+              group: ['fs', 'path', 'http', 'https', 'net', 'crypto', 'os', 'child_process'],
+              message: CORE_IS_PURE,
+            },
           ],
         },
       ],
@@ -41,6 +47,10 @@ export default tseslint.config(
         { name: 'fetch', message: CORE_IS_PURE },
       ],
     },
+  },
+  {
+    files: ['bin/**/*.mjs', '**/scripts/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly', console: 'readonly' } },
   },
   {
     files: ['**/*.test.ts', '**/test/**', 'bench/**', 'bin/**', 'scripts/**'],
