@@ -36,9 +36,15 @@ export const moneySchema = z
 
 export type Money = z.infer<typeof moneySchema>;
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** Intl names every assigned ISO 3166-1 code and echoes anything else back unchanged. */
+const isAssignedCountry = (code: string) => regionNames.of(code) !== code;
+
 export const countrySchema = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. SA')
+  .refine(isAssignedCountry, 'is not an assigned ISO 3166-1 country code')
   .meta({ example: 'SA' });
 
 /** A country, or a subdivision of one (ISO 3166-2, e.g. `US-NY`). */

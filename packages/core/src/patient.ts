@@ -8,7 +8,10 @@ const patientFields = {
   externalId: safeText(128).describe("The partner's own id for this patient; unique per partner"),
   givenName: safeText(100),
   familyName: safeText(100),
-  birthDate: localDateSchema,
+  birthDate: localDateSchema.refine(
+    (value) => value >= '1900-01-01' && value <= new Date().toISOString().slice(0, 10),
+    'must be a date between 1900-01-01 and today',
+  ),
   country: countrySchema,
   timeZone: timeZoneSchema,
   email: z.email().max(254).optional(),

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** A lone UTF-16 surrogate, or the replacement character a broken encoding leaves behind. */
+const BROKEN_TEXT = /[\uD800-\uDFFF\uFFFD]/u;
 
 /**
  * Free text from partners: bounded, and without markup or control characters, which have no
@@ -16,6 +18,8 @@ export function safeText(max: number, min = 1) {
     .min(min)
     .max(max)
     .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+    .refine((value) => !BROKEN_TEXT.test(value), 'must be well-formed Unicode text')
+    .refine((value) => min === 0 || value.trim().length > 0, 'must not be blank')
     .refine((value) => !/[<>]/.test(value), 'must not contain markup');
 }
 

@@ -12,7 +12,7 @@ export const instantSchema = z
   .string()
   .max(40)
   .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/,
     'must be an ISO 8601 instant with Z or a numeric offset, e.g. 2026-05-01T09:00:00+03:00',
   )
   .refine((value) => DateTime.fromISO(value, { setZone: true }).isValid, 'is not a real instant')

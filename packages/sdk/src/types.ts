@@ -404,6 +404,18 @@ export interface BookingCreate {
 }
 
 /**
+ * Where to move a booking: a new start offered by `providers.slots`, and optionally another
+ * duration the provider offers.
+ *
+ * @example
+ * const params: BookingRescheduleParams = { start: '2026-05-05T16:00:00+03:00' };
+ */
+export interface BookingRescheduleParams {
+  start: string;
+  duration?: number;
+}
+
+/**
  * Cancelling a booking.
  *
  * @example

@@ -129,6 +129,11 @@ async function importProviders(file: string | undefined, json: boolean): Promise
         .map((e) => `row ${e.index ?? '-'} ${e.field || '(row)'}: ${e.message}`)
         .join('\n'),
     );
+    if (json) {
+      // The report above is the one JSON document; the exit status says it failed.
+      process.exitCode = 2;
+      return;
+    }
     throw new UsageError(`${parsed.errors.length} problem(s); nothing was imported`);
   }
   await withRuntime(true, async ({ deps }) => {
@@ -265,8 +270,13 @@ export async function main(argv: string[]): Promise<void> {
         String(error.code).startsWith('ERR_PARSE_ARGS')) ||
       (error instanceof TahoonError && error.status < 500);
     const message = error instanceof Error ? error.message : String(error);
+    const notFound = error instanceof TahoonError && error.code === 'NOT_FOUND';
+    process.exitCode = usage || notFound ? 2 : 1;
     process.stderr.write(`tahoon: ${message}\n`);
-    if (error instanceof TahoonError && error.code === 'NOT_FOUND') process.exitCode = 2;
-    else process.exitCode = usage ? 2 : 1;
+    // Scripts that asked for JSON get one JSON document even when the command fails.
+    if (argv.includes('--json')) {
+      const code = process.exitCode === 2 ? 'USAGE' : 'FAILED';
+      process.stdout.write(JSON.stringify({ error: { code, message } }) + '\n');
+    }
   }
 }

@@ -16,9 +16,11 @@ import { createStore, type Db } from '../db/store.js';
  * The committed migrations: beside the sources (`src/node` → `drizzle`) or beside the bundle
  * (`dist` → `drizzle`), whichever this module runs from.
  */
-export const MIGRATIONS_FOLDER = ['../../drizzle', '../drizzle']
-  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-  .find((folder) => existsSync(folder)) ?? fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER =
+  ['../../drizzle', '../drizzle']
+    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+    .find((folder) => existsSync(folder)) ??
+  fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Any number fits: it only has to be the same in every Tahoon process. */
 const MIGRATION_LOCK = 7_248_310;

@@ -77,6 +77,12 @@ export const patientsRouter = router({
       const { id, ...patch } = input;
       const { store, clock } = ctx.deps;
       const orgId = ctx.principal.organizationId;
+      if (Object.values(patch).every((value) => value === undefined)) {
+        // Nothing to change: answer the patient as it is, without touching updatedAt.
+        const patient = await store.patients.get(orgId, id);
+        if (!patient) throw new TahoonError({ code: 'NOT_FOUND', detail: `No patient ${id}` });
+        return patient;
+      }
       const patient = unwrap(await store.patients.update(orgId, id, patch, clock.nowMs()));
       ctx.log.info({ patientId: id, fields: Object.keys(patch) }, 'patient updated');
       return patient;

@@ -8,7 +8,6 @@ import {
 import demoProviders from './demo-providers.json' with { type: 'json' };
 import { parseProviderImport } from './provider-import.js';
 
-
 export const DEMO_ORGANIZATION_NAME = 'Demo Clinic';
 
 /** Loads the demo roster; a bad file is a bug in this repository, so it fails loudly. */

@@ -1,7 +1,13 @@
 import { type Http, paramsObject, pathId } from '../http.js';
 import type { RequestOptions, WriteRequestOptions } from '../options.js';
 import type { PagePromise, WithRequestId } from '../pagination.js';
-import type { Booking, BookingCancelParams, BookingCreate, BookingListParams } from '../types.js';
+import type {
+  Booking,
+  BookingCancelParams,
+  BookingCreate,
+  BookingListParams,
+  BookingRescheduleParams,
+} from '../types.js';
 
 /**
  * `client.bookings`: video sessions between your patients and providers.
@@ -55,6 +61,22 @@ export interface BookingsApi {
     params?: BookingCancelParams,
     options?: WriteRequestOptions,
   ): Promise<WithRequestId<Booking>>;
+
+  /**
+   * Moves a confirmed booking to another free slot under the same id; the old times go to its
+   * `history` and the video room stays the same. A cancelled or started booking fails with
+   * `INVALID_STATE`, a taken slot with `SLOT_UNAVAILABLE`.
+   *
+   * @example
+   * const moved = await client.bookings.reschedule('bkg_k3m9q2x7w4n8p5rt', {
+   *   start: '2026-05-05T16:00:00+03:00',
+   * });
+   */
+  reschedule(
+    id: string,
+    params: BookingRescheduleParams,
+    options?: WriteRequestOptions,
+  ): Promise<WithRequestId<Booking>>;
 }
 
 export function bookingsApi(http: Http): BookingsApi {
@@ -71,6 +93,14 @@ export function bookingsApi(http: Http): BookingsApi {
       http.write<Booking>(
         'POST',
         `/v1/bookings/${pathId(id, 'id')}/cancel`,
+        paramsObject(params, 'params'),
+        options,
+      ),
+
+    reschedule: async (id, params, options) =>
+      http.write<Booking>(
+        'POST',
+        `/v1/bookings/${pathId(id, 'id')}/reschedule`,
         paramsObject(params, 'params'),
         options,
       ),
