@@ -107,19 +107,21 @@ export function createApp(deps: Deps) {
     );
   }
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.TAHOON_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        problemResponse(
-          problem(
-            'PAYLOAD_TOO_LARGE',
-            `Bodies are limited to ${deps.config.TAHOON_BODY_LIMIT_BYTES} bytes`,
-            c.get('requestId'),
-          ),
+  const limitBody = bodyLimit({
+    maxSize: deps.config.TAHOON_BODY_LIMIT_BYTES,
+    onError: (c) =>
+      problemResponse(
+        problem(
+          'PAYLOAD_TOO_LARGE',
+          `Bodies are limited to ${deps.config.TAHOON_BODY_LIMIT_BYTES} bytes`,
+          c.get('requestId'),
         ),
-    }),
+      ),
+  });
+  // GET and HEAD carry no body. Asking one for its body builds a whole fetch Request from the
+  // Node request (a sixth of an authenticated read's cost) only to find none.
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
 
   app.get('/health', () => health('pass'));

@@ -122,10 +122,31 @@ function hasUsableNumbers(query: SlotQuery): boolean {
 
 /** Zones are validated at the edge; one that slips through is a bug, not an empty calendar. */
 function assertZone(timeZone: string): void {
-  if (!DateTime.fromMillis(0, { zone: timeZone }).isValid) {
-    throw new RangeError(`unknown time zone ${timeZone}`);
-  }
+  const valid = remembered(`zone|${timeZone}`, () =>
+    DateTime.fromMillis(0, { zone: timeZone }).isValid ? 1 : 0,
+  );
+  if (!valid) throw new RangeError(`unknown time zone ${timeZone}`);
 }
+
+/**
+ * Answers of zone conversions, which are the expensive part: every slot search and booking
+ * converts a provider's same few windows on the same coming days again. Each answer depends
+ * only on its key (zone, local date, wall-clock time) and the time zone database, which does
+ * not change while the process runs. Cleared when full, so it stays bounded.
+ */
+const zoneAnswers = new Map<string, number>();
+const ZONE_ANSWERS_MAX = 50_000;
+
+function remembered(key: string, compute: () => number): number {
+  const known = zoneAnswers.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (zoneAnswers.size >= ZONE_ANSWERS_MAX) zoneAnswers.clear();
+  zoneAnswers.set(key, value);
+  return value;
+}
+
+const dateKey = (date: DateTime) => `${date.year}-${date.month}-${date.day}`;
 
 /** The opening and closing instants of every window on the local dates that could touch `span`. */
 function windowInstants(schedule: Schedule, timeZone: string, span: Interval): Interval[] {
@@ -182,11 +203,14 @@ function calendarDate(epochMs: number, timeZone: string): DateTime {
  * luxon would shift that date's windows onto the next day, under the wrong weekday.
  */
 function dateExists(date: DateTime, timeZone: string): boolean {
-  const midnight = DateTime.fromObject(
-    { year: date.year, month: date.month, day: date.day },
-    { zone: timeZone },
-  );
-  return midnight.day === date.day;
+  const exists = remembered(`exists|${timeZone}|${dateKey(date)}`, () => {
+    const midnight = DateTime.fromObject(
+      { year: date.year, month: date.month, day: date.day },
+      { zone: timeZone },
+    );
+    return midnight.day === date.day ? 1 : 0;
+  });
+  return exists === 1;
 }
 
 /**
@@ -195,14 +219,16 @@ function dateExists(date: DateTime, timeZone: string): boolean {
  * gets the later one, Sydney the earlier), so the earlier one is chosen here explicitly.
  */
 function localInstant(date: DateTime, time: string, timeZone: string): number {
-  const hour = Number(time.slice(0, 2));
-  const minute = Number(time.slice(3, 5));
-  const day = hour === 24 ? date.plus({ days: 1 }) : date;
-  const local = DateTime.fromObject(
-    { year: day.year, month: day.month, day: day.day, hour: hour % 24, minute },
-    { zone: timeZone },
-  );
-  return Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
+  return remembered(`instant|${timeZone}|${dateKey(date)}|${time}`, () => {
+    const hour = Number(time.slice(0, 2));
+    const minute = Number(time.slice(3, 5));
+    const day = hour === 24 ? date.plus({ days: 1 }) : date;
+    const local = DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour: hour % 24, minute },
+      { zone: timeZone },
+    );
+    return Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
+  });
 }
 
 /** Appends the starts of one window's grid that lie in `bounds` and end inside the window. */

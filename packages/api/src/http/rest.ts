@@ -96,10 +96,9 @@ function buildRestHandler() {
  * as PARSE_ERROR when the handler reads it), and the call state under a private key.
  */
 async function restRequest(request: Request, call: RestCall): Promise<Request> {
-  let body: { ok: true; value: unknown } | { ok: false; cause: unknown } = {
-    ok: true,
-    value: request.body,
-  };
+  // Other bodies are read only if asked for: on the Node server, touching `body` at all builds
+  // a whole fetch Request.
+  let body: { ok: true; value: unknown } | { ok: false; cause: unknown } | null = null;
   if (request.headers.get('content-type')?.includes('application/json')) {
     try {
       body = { ok: true, value: JSON.parse(await request.text()) };
@@ -110,7 +109,7 @@ async function restRequest(request: Request, call: RestCall): Promise<Request> {
   return new Proxy(request, {
     get(target, property) {
       if (property === REST_CALL) return call;
-      if (property !== 'body') return Reflect.get(target, property, target);
+      if (property !== 'body' || !body) return Reflect.get(target, property, target);
       if (body.ok) return body.value;
       const cause = body.cause instanceof Error ? body.cause : undefined;
       throw new TRPCError({ code: 'PARSE_ERROR', message: 'Failed to parse request body', cause });
