@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Scalar } from '@scalar/hono-api-reference';
 import { createAuth } from './auth.js';
+import { docsEnabled } from './config.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { problem, problemResponse } from './http/problem.js';
@@ -131,13 +132,16 @@ export function createApp(deps: Deps) {
     return health(ready ? 'pass' : 'fail', { database: [{ status: ready ? 'pass' : 'fail' }] });
   });
 
-  app.get('/openapi.json', (c) => {
-    openApi ??= JSON.stringify(
-      buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin),
-    );
-    return c.body(openApi, 200, { 'content-type': 'application/json' });
-  });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));
+  // Production deployments keep their API description private unless TAHOON_DOCS=on.
+  if (docsEnabled(deps.config)) {
+    app.get('/openapi.json', (c) => {
+      openApi ??= JSON.stringify(
+        buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin),
+      );
+      return c.body(openApi, 200, { 'content-type': 'application/json' });
+    });
+    app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));
+  }
 
   const ipOf = (c: Context<AppEnv>) =>
     clientIp(c.req.raw, {

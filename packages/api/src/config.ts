@@ -69,6 +69,7 @@ export const configSchema = z
           .map((p) => p.trim())
           .filter(Boolean),
       ),
+    TAHOON_DOCS: z.enum(['on', 'off']).optional().describe('Serve /docs and /openapi.json'),
     TAHOON_CORS_ORIGINS: z
       .string()
       .default('')
@@ -116,6 +117,42 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The reference page and OpenAPI document: on by default, off by default in production. */
+export function docsEnabled(config: Pick<Config, 'TAHOON_DOCS' | 'NODE_ENV'>): boolean {
+  return (config.TAHOON_DOCS ?? (config.NODE_ENV === 'production' ? 'off' : 'on')) === 'on';
+}
+
+/**
+ * Reads `NAME_FILE` variables (secrets mounted as files by the platform) into `NAME`. Setting
+ * both is refused, so a deployment never wonders which one won.
+ *
+ * @example
+ * const env = await withFileSecrets(process.env, (path) => readFile(path, 'utf8'));
+ */
+export async function withFileSecrets(
+  env: Record<string, string | undefined>,
+  read: (path: string) => Promise<string>,
+): Promise<Record<string, string | undefined>> {
+  const resolved = { ...env };
+  const problems: string[] = [];
+  const known = new Set(Object.keys(configSchema.shape));
+  for (const [key, path] of Object.entries(env)) {
+    const name = key.slice(0, -'_FILE'.length);
+    if (!key.endsWith('_FILE') || !path || !known.has(name)) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}: set either ${name} or ${key}, not both`);
+      continue;
+    }
+    try {
+      resolved[name] = (await read(path)).trim();
+    } catch {
+      problems.push(`${key}: cannot read the file it names`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return resolved;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, docsEnabled, loadConfig, withFileSecrets } from '../src/config.js';
 import { generatePhiEnv } from '../src/phi/index.js';
 
 const STRONG = 'b3f1c2d4e5a6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -57,5 +57,51 @@ describe('configuration', () => {
     expect(problems({ VIDEOSDK_API_KEY: 'key' })).toEqual([
       'VIDEOSDK_SECRET: VideoSDK needs both its key and secret',
     ]);
+  });
+});
+
+describe('secrets mounted as files', () => {
+  const files: Record<string, string> = {
+    '/run/secrets/token': `${STRONG}\n`,
+    '/run/secrets/credential': OTHER,
+  };
+  const read = async (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw new Error('ENOENT');
+    return text;
+  };
+
+  it('reads NAME_FILE into NAME, trimmed', async () => {
+    const env = await withFileSecrets(
+      {
+        TAHOON_TOKEN_SECRET_FILE: '/run/secrets/token',
+        TAHOON_CREDENTIAL_KEY_FILE: '/run/secrets/credential',
+      },
+      read,
+    );
+    expect(env.TAHOON_TOKEN_SECRET).toBe(STRONG);
+    expect(loadConfig(env).TAHOON_CREDENTIAL_KEY).toBe(OTHER);
+  });
+
+  it('refuses both NAME and NAME_FILE, and a file it cannot read', async () => {
+    const error = await withFileSecrets(
+      {
+        TAHOON_TOKEN_SECRET: STRONG,
+        TAHOON_TOKEN_SECRET_FILE: '/run/secrets/token',
+        TAHOON_CREDENTIAL_KEY_FILE: '/run/secrets/missing',
+      },
+      read,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'TAHOON_TOKEN_SECRET: set either TAHOON_TOKEN_SECRET or TAHOON_TOKEN_SECRET_FILE, not both',
+      'TAHOON_CREDENTIAL_KEY_FILE: cannot read the file it names',
+    ]);
+  });
+
+  it('keeps the docs off in production unless asked', () => {
+    expect(docsEnabled({ NODE_ENV: 'production', TAHOON_DOCS: undefined })).toBe(false);
+    expect(docsEnabled({ NODE_ENV: 'production', TAHOON_DOCS: 'on' })).toBe(true);
+    expect(docsEnabled({ NODE_ENV: 'development', TAHOON_DOCS: undefined })).toBe(true);
   });
 });

@@ -22,6 +22,14 @@ describe('HTTP hardening', () => {
     expect(docs.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 
+  it('hides the docs and the OpenAPI document when turned off', async () => {
+    const app = createApp({ ...gw.deps, config: testConfig({ TAHOON_DOCS: 'off' }) });
+    for (const path of ['/docs', '/openapi.json']) {
+      const response = await app.fetch(new Request(`http://tahoon.test${path}`));
+      expect(response.status).toBe(404);
+    }
+  });
+
   it('sends no CORS headers by default, whatever the Origin', async () => {
     const answer = await rest(gw, 'GET', '/v1/catalogue', {
       token: gw.partnerA.token,

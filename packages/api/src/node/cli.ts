@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { TahoonError } from '@tahoon/core';
 import { createAuth } from '../auth.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, withFileSecrets } from '../config.js';
 import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
@@ -59,7 +59,7 @@ function print(json: boolean, data: unknown, text: string): void {
 }
 
 async function withRuntime<T>(write: boolean, run: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(await withFileSecrets(process.env, (path) => readFile(path, 'utf8')));
   if (write && !config.DATABASE_URL) {
     const pid = await runningServerPid(config.TAHOON_DATA_DIR);
     if (pid) {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { createVideoRooms } from '../adapters/video/index.js';
-import { loadConfig, type Config } from '../config.js';
+import { readFile } from 'node:fs/promises';
+import { loadConfig, withFileSecrets, type Config } from '../config.js';
 import { webIds } from '../crypto.js';
 import { systemClock, type Deps } from '../deps.js';
 import { openDatabase, type Database } from './database.js';
@@ -81,7 +82,7 @@ export async function createRuntime(
   env: Record<string, string | undefined>,
   overrides: { logger?: Logger } = {},
 ): Promise<Runtime> {
-  const config = loadConfig(env);
+  const config = loadConfig(await withFileSecrets(env, (path) => readFile(path, 'utf8')));
   const logger = overrides.logger ?? createLogger(config);
   const keys = await resolveKeys(config);
   const phi = await resolvePhi(config, env);
