@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { busyCoresDuring } from './machine.js';
 import { cpuSecondsOf } from './processes.js';
 import { percentile, round, sleep } from './shared.js';
 
@@ -35,8 +36,16 @@ export interface RunResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
-  /** The machine's 1-minute load average as the run began: other work competing for the cores. */
+  /** The machine's 1-minute load average as the run began. */
   loadAvg1: number;
+  /**
+   * Cores busy on the whole machine during the run beyond the server process and the load
+   * generator: PostgreSQL's own processes, and any other work competing for the cores.
+   */
+  otherCpuCores: number | null;
+  /** Seconds waited before the run for the machine to be quiet, and what it was busy with. */
+  quietWaitS?: number;
+  busyCoresBefore?: number | null;
   /** Average cores the server process used (PostgreSQL's own processes are not included). */
   serverCpuCores: number | null;
   /** Average cores the load generator (this process) used. */
@@ -105,11 +114,13 @@ async function measureRun(
   const selfCpuBefore = process.cpuUsage();
   const started = performance.now();
 
-  const results = await Promise.all(
-    instances.map(async (options, i) => {
-      if (i > 0) await sleep(i * staggerMs);
-      return runAutocannon(options, latencies);
-    }),
+  const { value: results, busyCores } = await busyCoresDuring(() =>
+    Promise.all(
+      instances.map(async (options, i) => {
+        if (i > 0) await sleep(i * staggerMs);
+        return runAutocannon(options, latencies);
+      }),
+    ),
   );
 
   const durationS = (performance.now() - started) / 1_000;
@@ -118,6 +129,11 @@ async function measureRun(
   const tally = addUp(results);
   const sorted = latencies.sort((a, b) => a - b);
   const mean = sorted.reduce((sum, ms) => sum + ms, 0) / Math.max(1, sorted.length);
+  const serverCpuCores =
+    serverCpuBefore !== null && serverCpuAfter !== null
+      ? (serverCpuAfter - serverCpuBefore) / durationS
+      : null;
+  const loadGenCpuCores = (selfCpu.user + selfCpu.system) / 1e6 / durationS;
   return {
     connections: shape.connections,
     targetRate: shape.targetRate,
@@ -134,11 +150,12 @@ async function measureRun(
     timeouts: tally.timeouts,
     statusCodes: tally.statusCodes,
     loadAvg1: round(loadAvg1),
-    serverCpuCores:
-      serverCpuBefore !== null && serverCpuAfter !== null
-        ? round((serverCpuAfter - serverCpuBefore) / durationS)
-        : null,
-    loadGenCpuCores: round((selfCpu.user + selfCpu.system) / 1e6 / durationS),
+    otherCpuCores:
+      busyCores === null || serverCpuCores === null
+        ? null
+        : round(Math.max(0, busyCores - serverCpuCores - loadGenCpuCores)),
+    serverCpuCores: serverCpuCores === null ? null : round(serverCpuCores),
+    loadGenCpuCores: round(loadGenCpuCores),
   };
 }
 

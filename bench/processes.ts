@@ -40,10 +40,11 @@ export function startChild(
   name: string,
   args: string[],
   env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
 ): Child {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import type { Entry } from './entry.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from './load.js';
@@ -25,6 +26,9 @@ export interface DatabaseResult {
   kind: DbKind;
   error?: string;
   firstStartMs?: number;
+  /** What bin/tahoon.mjs ran at each start: the prebuilt bundle, or the sources through tsx. */
+  firstStartEntry?: Entry;
+  restartEntries?: Entry[];
   /** Starts on an existing data folder (embedded database only). */
   restartMs?: number[];
   /** The first start's process (for the embedded database it also ran initdb) once ready. */
@@ -59,6 +63,9 @@ export interface Settings {
   paced: { rate: number; durationS: number };
   warmupS: number;
   serverLogLevel: string;
+  /** The entry the gateway runs from after the bundle build; the build's error if it failed. */
+  entry?: Entry;
+  bundleError?: string;
   serverRateLimitPerMinute: number;
   serverCommand: string;
   versions: Record<string, string>;
@@ -167,7 +174,7 @@ const cell = (value: number | null | undefined) =>
 
 function runRow(scenario: string, db: string, load: string, run: RunResult, bareRate?: number) {
   const ratio = bareRate && run.targetRate === null ? round(run.reqPerSec / bareRate, 3) : null;
-  return `| ${scenario} | ${db} | ${load} | ${run.connections} | ${run.reqPerSec} | ${cell(run.p50Ms)} | ${cell(run.p99Ms)} | ${cell(ratio)} | ${run.non2xx} | ${run.errors} | ${cell(run.serverCpuCores)} | ${run.loadGenCpuCores} | ${run.loadAvg1} |`;
+  return `| ${scenario} | ${db} | ${load} | ${run.connections} | ${run.reqPerSec} | ${cell(run.p50Ms)} | ${cell(run.p99Ms)} | ${cell(ratio)} | ${run.non2xx} | ${run.errors} | ${cell(run.serverCpuCores)} | ${run.loadGenCpuCores} | ${cell(run.otherCpuCores)} |`;
 }
 
 function scenarioRows(scenario: string, db: string, result: ScenarioResult, bareRate?: number) {
@@ -181,9 +188,20 @@ function scenarioRows(scenario: string, db: string, result: ScenarioResult, bare
 function quietLine(machine: Machine): string {
   const waited = machine.waitedForQuietS ?? 0;
   if (machine.quietAtStart === false) {
-    return `**Warning: other work still loaded the machine after waiting ${waited} s; these figures understate the gateway.**`;
+    return `**Warning: other work still kept the machine busy after waiting ${waited} s; these figures understate the gateway.**`;
   }
-  return `The run first waited ${waited} s for the load average to drop below the core count.`;
+  return `The run first waited ${waited} s for other processes to keep less than 0.3 of a core busy.`;
+}
+
+function entryLine(settings: Settings): string {
+  const built = settings.bundleError
+    ? `The bundle build failed (${settings.bundleError.split('\n')[0]}).`
+    : 'The gateway bundle was built first, as `pnpm demo` does.';
+  const running =
+    settings.entry === 'bundle'
+      ? 'bin/tahoon.mjs ran the bundle'
+      : 'bin/tahoon.mjs ran the TypeScript sources through tsx';
+  return `${built} ${running}; each start below names the entry it ran.`;
 }
 
 export function renderMarkdown(report: Report): string {
@@ -202,15 +220,16 @@ export function renderMarkdown(report: Report): string {
       `Fixed rate: autocannon overallRate ${settings.fixedRate.overallRate} over ${settings.fixedRate.connections} connections for ${settings.fixedRate.durationS} s, ` +
       `and paced: ${settings.paced.rate} one-connection instances at 1 req/s each, started ${1000 / settings.paced.rate} ms apart, for ${settings.paced.durationS} s. ` +
       `Each scenario is warmed up for ${settings.warmupS} s first.`,
+    entryLine(settings),
     `Versions: ${Object.entries(settings.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
     '',
     '## Throughput and latency',
     '',
-    "req/s counts 2xx answers only; × bare compares saturation throughput with the bare route; server CPU is in cores (PostgreSQL's own processes not included).",
+    "req/s counts 2xx answers only; × bare compares saturation throughput with the bare route. CPU columns are in cores: the server process, the load generator, and everything else on the machine during the run (PostgreSQL's own processes, and any other work). Before each run the benchmark waited for other work to leave the machine quiet.",
     '',
-    '| Scenario | Database | Load | Conns | req/s | p50 ms | p99 ms | × bare | non-2xx | errors | server CPU | load-gen CPU | load avg |',
+    '| Scenario | Database | Load | Conns | req/s | p50 ms | p99 ms | × bare | non-2xx | errors | server CPU | load-gen CPU | other CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   if (report.bare) lines.push(...scenarioRows('GET /bare (Hono only)', '–', report.bare, bareRate));
@@ -226,12 +245,12 @@ export function renderMarkdown(report: Report): string {
     const label = DB_LABELS[db.kind];
     if (db.firstStartMs !== undefined) {
       lines.push(
-        `| ${label} | first start, empty database, to /health/ready 200 | ${Math.round(db.firstStartMs)} ms |`,
+        `| ${label} | first start, empty database, to /health/ready 200 (${db.firstStartEntry ?? '?'}) | ${Math.round(db.firstStartMs)} ms |`,
       );
     }
     if (db.restartMs?.length) {
       lines.push(
-        `| ${label} | starts on the existing data folder | ${db.restartMs.map((ms) => Math.round(ms)).join(' ms, ')} ms |`,
+        `| ${label} | starts on the existing data folder (${(db.restartEntries ?? []).join(', ') || '?'}) | ${db.restartMs.map((ms) => Math.round(ms)).join(' ms, ')} ms |`,
       );
     }
     if (db.memoryAtFirstStart) {

@@ -19,6 +19,8 @@ import {
 } from './fixtures.js';
 import { runLoad, runPaced, type RunResult } from './load.js';
 import { createBenchDatabase } from './postgres.js';
+import { buildBundle, entryInUse } from './entry.js';
+import { waitForQuietCores } from './machine.js';
 import { memoryOf, startChild, stopAllChildren, waitForOk, type Child } from './processes.js';
 import {
   evaluateTargets,
@@ -30,7 +32,7 @@ import {
   type ScenarioResult,
   type Settings,
 } from './report.js';
-import { apiDependencyVersions, BIN, freePort, round, sleep, withTimeout } from './shared.js';
+import { apiDependencyVersions, BIN, freePort, round, withTimeout } from './shared.js';
 
 /** BENCH_DURATION_S shortens the measured runs for a quick check of the script itself. */
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -46,13 +48,15 @@ const FIRST_START_TIMEOUT_MS = 180_000;
 const RESTART_TIMEOUT_MS = 60_000;
 const SETUP_TIMEOUT_MS = 180_000;
 /** Everything after the wait for a quiet machine; past this the run stops, cleans up, fails. */
-const HARD_LIMIT_MS = 30 * 60_000;
+const HARD_LIMIT_MS = 60 * 60_000;
 
 /**
- * Other work on a shared machine ruins the figures, so the run first waits (up to this long,
- * BENCH_QUIET_WAIT_S) for the 1-minute load average to drop below the number of cores.
+ * Other work on a shared machine ruins the figures. The run first waits (up to
+ * BENCH_QUIET_WAIT_S) until other processes keep less than 0.3 of a core busy, and waits again
+ * (up to BENCH_RUN_QUIET_WAIT_S) before every measured run and every timed restart.
  */
-const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_S ?? 300) * 1_000;
+const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_S ?? 600) * 1_000;
+const RUN_QUIET_WAIT_MS = Number(process.env.BENCH_RUN_QUIET_WAIT_S ?? 120) * 1_000;
 
 const SERVER_LOG_LEVEL = 'warn';
 const SERVER_RATE_LIMIT_PER_MINUTE = '1000000';
@@ -93,7 +97,19 @@ function serverEnv(port: number, dataDir: string, databaseUrl?: string) {
 
 type Phase = 'warmup' | 'saturation' | 'fixedRate' | 'paced';
 
+/**
+ * Waits until other work leaves the machine alone (the benchmark is idle meanwhile, so what
+ * keeps cores busy is someone else's), then runs. The wait is recorded with the run.
+ */
+async function whenQuiet(label: string, run: () => Promise<RunResult>): Promise<RunResult> {
+  const quiet = await waitForQuietCores(RUN_QUIET_WAIT_MS, (busy) =>
+    log(`${label}: waiting, other work keeps ${busy.toFixed(2)} cores busy`),
+  );
+  return { ...(await run()), quietWaitS: quiet.waitedS, busyCoresBefore: quiet.busyCores };
+}
+
 async function measure(
+  label: string,
   url: string,
   requests: autocannon.Request[],
   extra: { headers?: Record<string, string>; serverPid?: number; cap?: (phase: Phase) => number },
@@ -106,12 +122,13 @@ async function measure(
   };
   const cap = (phase: Phase) => (extra.cap ? { maxRequests: extra.cap(phase) } : {});
   const warmup = await runLoad({ ...common, ...WARMUP, ...cap('warmup') });
-  const saturation = await runLoad({ ...common, ...SATURATION, ...cap('saturation') });
-  await sleep(1_000);
-  const fixedRate = await runLoad({ ...common, ...FIXED_RATE, ...cap('fixedRate') });
-  await sleep(1_000);
-  const paced = await runPaced({ ...common, ...PACED, ...cap('paced') });
-  await sleep(1_000);
+  const saturation = await whenQuiet(label, () =>
+    runLoad({ ...common, ...SATURATION, ...cap('saturation') }),
+  );
+  const fixedRate = await whenQuiet(label, () =>
+    runLoad({ ...common, ...FIXED_RATE, ...cap('fixedRate') }),
+  );
+  const paced = await whenQuiet(label, () => runPaced({ ...common, ...PACED, ...cap('paced') }));
   return { warmup, saturation, fixedRate, paced };
 }
 
@@ -125,7 +142,9 @@ async function benchBare(): Promise<ScenarioResult> {
     const url = `http://127.0.0.1:${port}`;
     await waitForOk(child, `${url}/bare`, 60_000);
     log('bare route: measuring');
-    return await measure(url, [{ method: 'GET', path: '/bare' }], { serverPid: child.pid });
+    return await measure('bare route', url, [{ method: 'GET', path: '/bare' }], {
+      serverPid: child.pid,
+    });
   } finally {
     await child.stop();
   }
@@ -196,7 +215,7 @@ async function runScenarios(
 
   log(`${result.kind}: authenticated provider read`);
   const reads = fixtures.providers.map((p) => ({ method: 'GET', path: `/v1/providers/${p.id}` }));
-  result.scenarios.read = await measure(api.base, reads, extra);
+  result.scenarios.read = await measure(`${result.kind} read`, api.base, reads, extra);
 
   log(`${result.kind}: 7-day slot search`);
   const { from, to } = weekWindow(Date.now());
@@ -204,11 +223,11 @@ async function runScenarios(
     method: 'GET',
     path: `/v1/providers/${p.id}/slots?from=${from}&to=${to}&duration=${shortestDuration(p)}`,
   }));
-  result.scenarios.slots = await measure(api.base, searches, extra);
+  result.scenarios.slots = await measure(`${result.kind} slots`, api.base, searches, extra);
 
   log(`${result.kind}: bookings (${fixtures.plan.length} free slots planned)`);
   const supply = bookingRequests(fixtures.plan);
-  result.scenarios.booking = await measure(api.base, supply.requests, {
+  result.scenarios.booking = await measure(`${result.kind} bookings`, api.base, supply.requests, {
     ...extra,
     cap: supply.cap,
   });
@@ -246,7 +265,12 @@ async function startGateway(
 async function restartEmbedded(first: Child, dataDir: string, result: DatabaseResult) {
   await first.stop();
   result.restartMs = [];
+  result.restartEntries = [];
   for (let i = 1; ; i++) {
+    await waitForQuietCores(RUN_QUIET_WAIT_MS, (busy) =>
+      log(`pglite restart: waiting, other work keeps ${busy.toFixed(2)} cores busy`),
+    );
+    result.restartEntries.push(entryInUse());
     const started = await startGateway(
       'gateway (pglite, restart)',
       dataDir,
@@ -277,6 +301,7 @@ async function benchDatabase(kind: DbKind): Promise<DatabaseResult> {
   let server: Child | undefined;
   try {
     log(`${kind}: starting the gateway (first start on an empty database)`);
+    result.firstStartEntry = entryInUse();
     const first = await startGateway(
       `gateway (${kind})`,
       dataDir,
@@ -300,6 +325,12 @@ async function benchDatabase(kind: DbKind): Promise<DatabaseResult> {
     result.error = error instanceof Error ? error.message : String(error);
     log(`${kind}: FAILED: ${result.error}`);
   } finally {
+    const exited = server?.process.exitCode ?? server?.process.signalCode ?? null;
+    if (server && exited !== null) {
+      // The gateway died under load: what it wrote last is the explanation.
+      result.error = `${result.error ?? 'the run'}; the server exited (${exited}):\n${server.stderr}\n${server.stdout}`;
+      log(`${kind}: the server exited (${exited})`);
+    }
     await server?.stop();
     result.serverLogLines = server?.stdout.lines ?? 0;
   }
@@ -338,23 +369,10 @@ function machine(): Report['machine'] {
   };
 }
 
-/** Waits for a quiet machine; answers the seconds waited, and whether it became quiet. */
-async function waitForQuietMachine(): Promise<{ waitedS: number; quiet: boolean }> {
-  const started = Date.now();
-  const quiet = () => (loadavg()[0] ?? 0) < cpus().length;
-  while (!quiet() && Date.now() - started < QUIET_WAIT_MS) {
-    log(
-      `waiting for a quieter machine (load average ${loadavg()
-        .map((n) => round(n))
-        .join(' ')})`,
-    );
-    await sleep(15_000);
-  }
-  return { waitedS: Math.round((Date.now() - started) / 1_000), quiet: quiet() };
-}
-
 async function main(): Promise<void> {
-  const wait = await waitForQuietMachine();
+  const wait = await waitForQuietCores(QUIET_WAIT_MS, (busy) =>
+    log(`waiting for a quiet machine: other work keeps ${busy.toFixed(2)} cores busy`),
+  );
   hardLimit = setTimeout(
     () => abort(`past the ${HARD_LIMIT_MS / 60_000} min limit`, 1),
     HARD_LIMIT_MS,
@@ -366,10 +384,19 @@ async function main(): Promise<void> {
     databases: [],
   };
   report.machine.waitedForQuietS = wait.waitedS;
-  report.machine.quietAtStart = wait.quiet;
+  report.machine.quietAtStart = wait.busyCores !== null && wait.busyCores < 0.3;
   log(
     `bench on ${report.machine.cpus} cores, load average ${report.machine.loadAvgAtStart.join(' ')}`,
   );
+
+  try {
+    log('building the gateway bundle, as pnpm demo does');
+    report.settings.entry = await buildBundle();
+  } catch (error) {
+    report.settings.entry = entryInUse();
+    report.settings.bundleError = error instanceof Error ? error.message : String(error);
+    log(`bundle build FAILED: ${report.settings.bundleError}`);
+  }
 
   try {
     report.bare = await benchBare();
