@@ -13,6 +13,15 @@ export const ID_PREFIX = {
   booking: 'bkg',
   request: 'req',
   room: 'room',
+  event: 'evt',
+  outboxMessage: 'obx',
+  webhookEndpoint: 'wep',
+  webhookDelivery: 'wdl',
+  device: 'dev',
+  notification: 'ntf',
+  auditEvent: 'aud',
+  signingKey: 'sgk',
+  credentialSecret: 'csec',
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIX)[keyof typeof ID_PREFIX];

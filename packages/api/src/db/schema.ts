@@ -156,3 +156,58 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_expires_idx').on(t.expiresAt),
   ],
 );
+
+/**
+ * What happened to a partner's bookings, in order: the source of webhooks, push notifications
+ * and `GET /v1/events`. Ids and instants only, never a patient's details.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    type: text('type').notNull(),
+    /** Ids of what the event is about (bookingId, patientId, providerId). */
+    data: jsonb('data').$type<Record<string, string>>().notNull(),
+    /** Orders events within an organization; ids are random, so `after=` pages by this. */
+    sequence: integer('sequence').generatedAlwaysAsIdentity(),
+    occurredAt: instant('occurred_at').notNull(),
+  },
+  (t) => [index('events_organization_sequence_idx').on(t.organizationId, t.sequence)],
+);
+
+/**
+ * Side effects waiting to happen, written in the same transaction as the change that causes
+ * them, and delivered by the dispatcher with retries until they succeed or are dead-lettered.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    topic: text('topic').notNull(),
+    organizationId: text('organization_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** pending → delivered | dead | cancelled. */
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Not delivered before this instant: backoff after a failure, or a reminder's due time. */
+    availableAt: instant('available_at').notNull(),
+    /** While a dispatcher works on the row; a crashed one's lease runs out and the row is retried. */
+    leasedUntil: instant('leased_until'),
+    lastError: text('last_error'),
+    /** At most one live row per key (e.g. a booking's 24-hour reminder). */
+    dedupeKey: text('dedupe_key'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    deliveredAt: instant('delivered_at'),
+  },
+  (t) => [
+    index('outbox_due_idx')
+      .on(t.availableAt)
+      .where(sql`state = 'pending'`),
+    index('outbox_state_idx').on(t.state, t.createdAt),
+    uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+  ],
+);
