@@ -128,6 +128,7 @@ export function createApp(deps: Deps) {
   app.get('/health', () => health('pass'));
   app.get('/health/live', () => health('pass'));
   app.get('/health/ready', async () => {
+    if (deps.draining?.()) return health('fail', { shutdown: [{ status: 'fail' }] });
     const ready = await deps.store.ready().catch(() => false);
     return health(ready ? 'pass' : 'fail', { database: [{ status: ready ? 'pass' : 'fail' }] });
   });

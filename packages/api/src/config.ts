@@ -36,6 +36,11 @@ export const configSchema = z
     TAHOON_ISSUER: z.string().default('tahoon'),
     TAHOON_PUBLIC_URL: z.url().optional(),
     TAHOON_HOLD_TTL_SECONDS: z.coerce.number<string>().int().min(30).max(3_600).default(120),
+    /**
+     * On SIGTERM the server keeps answering this long, telling load balancers it is not ready
+     * and clients to open new connections elsewhere, before it stops accepting.
+     */
+    TAHOON_SHUTDOWN_DRAIN_MS: z.coerce.number<string>().int().min(0).max(60_000).default(1_000),
     TAHOON_LATE_CANCEL_MINUTES: z.coerce.number<string>().int().min(0).max(20_160).default(1440),
     TAHOON_BODY_LIMIT_BYTES: z.coerce
       .number<string>()

@@ -30,6 +30,8 @@ export interface Deps {
   /** The peer address of a request's connection, when the runtime knows it. */
   peerAddress?: (request: Request, env: unknown) => string | undefined;
   logger: Logger;
+  /** True once the server is shutting down: readiness fails so load balancers move away. */
+  draining?: () => boolean;
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };

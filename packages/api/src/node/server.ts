@@ -1,7 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from '../app.js';
 import type { Runtime } from './runtime.js';
 
@@ -26,15 +27,17 @@ export interface RunningServer {
 }
 
 /**
- * Serves the app on Node. On SIGTERM or SIGINT it stops accepting, lets in-flight requests
- * finish, then closes the database.
+ * Serves the app on Node. On SIGTERM or SIGINT it first drains (readiness fails, answers close
+ * their connections) for TAHOON_SHUTDOWN_DRAIN_MS, then stops accepting, lets in-flight
+ * requests finish, and closes the database.
  */
 export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const { config, deps, database } = runtime;
   // @hono/node-server hands each request's Node objects to the app as its env.
   const peerAddress = (_request: Request, env: unknown) =>
     (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
-  const app = createApp({ ...deps, peerAddress });
+  let draining = false;
+  const app = createApp({ ...deps, peerAddress, draining: () => draining });
   const embedded = database.kind === 'pglite';
   if (embedded) {
     await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
@@ -45,6 +48,11 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
       resolve({ server: s, port: info.port }),
     );
+  });
+  // While draining, each answer closes its connection, so a keep-alive client's next request
+  // opens a new one (refused once the listener is closed) instead of racing the socket's close.
+  server.server.on('request', (_request, response: ServerResponse) => {
+    if (draining) response.setHeader('connection', 'close');
   });
 
   // A booking holds its slot as `pending` only while its room is made, seconds at most. A hold
@@ -65,7 +73,10 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      draining = true;
+      await delay(config.TAHOON_SHUTDOWN_DRAIN_MS);
       clearInterval(sweeper);
+      // Stops accepting and waits for the requests in flight; idle connections are closed.
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
       await database.close();
       await runtime.closeExtras();
