@@ -5,6 +5,7 @@ import { TahoonError } from '@tahoon/core';
 import { createAuth } from '../auth.js';
 import { ConfigError, loadConfig, withFileSecrets } from '../config.js';
 import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
+import { rotateSealedValues } from '../db/phi-rotation.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
 import { markBooking } from '../services/bookings.js';
@@ -28,6 +29,7 @@ Commands:
   providers import FILE                       import providers (docs/providers-import.schema.json)
   bookings mark --id BOOKING_ID --status completed|no_show
   openapi                                     print the OpenAPI document
+  phi rotate                                  move sealed patient data to TAHOON_PHI_ACTIVE_KEY
 
 Options: --json prints exactly one JSON document on stdout.
 Environment: DATABASE_URL (unset: embedded database in TAHOON_DATA_DIR), PORT, TAHOON_DATA_DIR.`;
@@ -235,6 +237,25 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'providers import':
       return importProviders(arg, json);
+    case 'phi rotate':
+      return withRuntime(true, async ({ deps, database }) => {
+        const reports = await rotateSealedValues(database.db, deps.phi.ring);
+        const failures = Object.values(reports).reduce((n, r) => n + r.failures.length, 0);
+        print(
+          json,
+          { activeKeyId: deps.phi.activeKeyId, tables: reports },
+          Object.entries(reports)
+            .map(
+              ([table, r]) =>
+                `${table}: ${r.rowsRewritten} rows moved to key ${deps.phi.activeKeyId}, ` +
+                `${r.conflicts} edited meanwhile, ${r.failures.length} unreadable`,
+            )
+            .join('\n'),
+        );
+        if (failures > 0) {
+          throw new Error(`${failures} values could not be decrypted with the configured keys`);
+        }
+      });
     case 'bookings mark': {
       const id = required(values, 'id');
       const status = required(values, 'status');

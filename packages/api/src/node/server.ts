@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from '../app.js';
+import { rotateSealedValues } from '../db/phi-rotation.js';
 import type { Runtime } from './runtime.js';
 
 const pidFile = (dataDir: string) => join(dataDir, 'server.pid');
@@ -70,14 +71,26 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const sweeper = setInterval(sweep, Math.min(ttlMs, 60_000));
   sweeper.unref();
 
+  // After a PHI key rotation, values sealed under older keys move to the active one while the
+  // gateway serves; a stop interrupts it between batches and the next start resumes.
+  const rotation = new AbortController();
+  const rotating = rotateSealedValues(database.db, deps.phi.ring, {
+    signal: rotation.signal,
+    log: deps.logger,
+  }).catch((err: unknown) =>
+    deps.logger.error({ err }, 'moving sealed values to the active PHI key failed'),
+  );
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
       await delay(config.TAHOON_SHUTDOWN_DRAIN_MS);
       clearInterval(sweeper);
+      rotation.abort();
       // Stops accepting and waits for the requests in flight; idle connections are closed.
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
+      await rotating;
       await database.close();
       await runtime.closeExtras();
       if (embedded) await rm(pidFile(config.TAHOON_DATA_DIR), { force: true });

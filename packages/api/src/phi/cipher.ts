@@ -33,6 +33,8 @@ export interface PhiCipher {
   decrypt(stored: string, context: PhiContext): Promise<string>;
   /** The keyed equality index of a value, scoped to one organization (see `blind-index.ts`). */
   blindIndex(kind: BlindIndexKind, value: string, organizationId: string): Promise<string>;
+  /** The (non-extractable) keys, for moving stored values to the active key in the background. */
+  readonly ring: PhiKeyRing;
 }
 
 const SQL_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -184,6 +186,7 @@ export async function decryptPhi(
 export function createPhiCipher(ring: PhiKeyRing): PhiCipher {
   return {
     activeKeyId: ring.activeKeyId,
+    ring,
     encrypt: (plaintext, context) => encryptPhi(plaintext, context, ring),
     decrypt: (stored, context) => decryptPhi(stored, context, ring),
     blindIndex: (kind, value, organizationId) =>
