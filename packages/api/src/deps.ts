@@ -1,6 +1,7 @@
 import type { Clock, IdGenerator, Store, VideoRooms } from '@tahoon/core';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Outbox } from './outbox/index.js';
 import type { PhiCipher } from './phi/index.js';
 import type { RateLimiter } from './ratelimit/index.js';
 
@@ -30,6 +31,8 @@ export interface Deps {
   /** The peer address of a request's connection, when the runtime knows it. */
   peerAddress?: (request: Request, env: unknown) => string | undefined;
   logger: Logger;
+  /** The transactional outbox: booking changes with their side effects, and their delivery. */
+  outbox: Outbox;
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -26,8 +26,8 @@ export interface RunningServer {
 }
 
 /**
- * Serves the app on Node. On SIGTERM or SIGINT it stops accepting, lets in-flight requests
- * finish, then closes the database.
+ * Serves the app on Node, with the outbox dispatcher. On SIGTERM or SIGINT it stops accepting,
+ * lets in-flight requests finish, lets the dispatcher finish its batch, then closes the database.
  */
 export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const { config, deps, database } = runtime;
@@ -47,14 +47,18 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     );
   });
 
-  // A booking holds its slot as `pending` only while its room is made, seconds at most. A hold
-  // older than the TTL was left by a crash between the two steps, and is released.
+  // The outbox's deliveries run here unless another process is given them.
+  const dispatcher = deps.outbox.dispatcher;
+  if (config.TAHOON_DISPATCHER === 'on') dispatcher.start();
+
+  // A booking holds its slot as `pending` while its room is made and retried. A hold older
+  // than the TTL fails: its slot is released, `booking.failed` is written and any room removed.
   const ttlMs = config.TAHOON_HOLD_TTL_SECONDS * 1000;
   const sweep = () => {
     const now = deps.clock.nowMs();
-    deps.store.bookings.expireHolds(now - ttlMs, now).then(
+    deps.outbox.bookings.expireHolds(now - ttlMs, now).then(
       (ids) =>
-        ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds released'),
+        ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds failed'),
       (err: unknown) => deps.logger.error({ err }, 'releasing expired holds failed'),
     );
   };
@@ -67,6 +71,8 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     (stopping ??= (async () => {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
+      // The dispatcher finishes its batch while the database is still open.
+      await dispatcher.stop();
       await database.close();
       await runtime.closeExtras();
       if (embedded) await rm(pidFile(config.TAHOON_DATA_DIR), { force: true });
