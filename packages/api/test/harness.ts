@@ -88,7 +88,7 @@ export function captureLogs() {
   return { lines, logger: createLogger({ LOG_LEVEL: 'debug' }, stream) };
 }
 
-async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `tahoon_t_${webIds.next('req').slice(4)}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
