@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { Booking, IdGenerator } from '@tahoon/core';
+import { createBookingWrites } from '../src/db/booking-writes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webIds } from '../src/crypto.js';
 import { createOutboxStore } from '../src/db/outbox.js';
-import { outbox } from '../src/db/schema.js';
+import { bookings, events, outbox } from '../src/db/schema.js';
 import { openPostgres } from '../src/node/database.js';
 import { RETRY_POLICIES, UNKNOWN_TOPIC_DELAY_MS } from '../src/outbox/backoff.js';
 import { createDispatcher } from '../src/outbox/dispatcher.js';
@@ -197,8 +199,83 @@ describe.each(DB_KINDS)('the outbox on %s', (kind) => {
     expect(revived.availableAt.getTime()).toBe(TEST_NOW + 5000);
   });
 
+  it('rolls a booking back with its event and messages when any of its writes fails', async () => {
+    // An event id already taken makes the transaction fail after the booking row is written.
+    const takenEventId = webIds.next('evt');
+    await gw.database.db.insert(events).values({
+      id: takenEventId,
+      organizationId: gw.partnerA.organizationId,
+      type: 'booking.created',
+      data: {},
+      occurredAt: new Date(TEST_NOW),
+    });
+    const ids: IdGenerator = {
+      next: (prefix) => (prefix === 'evt' ? takenEventId : webIds.next(prefix)),
+    };
+    const writes = createBookingWrites(gw.database.db, ids, () => undefined);
+    const patient = await rest(gw, 'POST', '/v1/patients', {
+      token: gw.partnerA.token,
+      body: {
+        externalId: `rollback-${kind}`,
+        givenName: 'Dana',
+        familyName: 'Aziz',
+        birthDate: '1990-01-01',
+        country: 'SA',
+        timeZone: 'Asia/Riyadh',
+      },
+    });
+    const booking: Booking = {
+      id: webIds.next('bkg'),
+      organizationId: gw.partnerA.organizationId,
+      patientId: (patient.body as { id: string }).id,
+      providerId: 'prv_sjnpfzd39nd2qv6w',
+      status: 'pending',
+      startMs: Date.parse('2027-03-15T09:00:00+03:00'),
+      endMs: Date.parse('2027-03-15T09:30:00+03:00'),
+      blockedUntilMs: Date.parse('2027-03-15T09:40:00+03:00'),
+      duration: 30,
+      price: { amount: 25000, currency: 'SAR' },
+      video: null,
+      cancellation: null,
+      history: [],
+      createdAtMs: TEST_NOW,
+    };
+
+    await expect(writes.hold(booking)).rejects.toThrow();
+
+    expect(await gw.database.db.select().from(bookings).where(eq(bookings.id, booking.id))).toEqual(
+      [],
+    );
+    const mentions = sql`${outbox.payload}->>'bookingId' = ${booking.id}`;
+    expect(await gw.database.db.select().from(outbox).where(mentions)).toEqual([]);
+    expect((await gw.database.db.select().from(events)).map((e) => e.id)).toEqual([takenEventId]);
+    await gw.database.db.delete(events).where(eq(events.id, takenEventId));
+  });
+
+  it('finishes the batch in hand when stopped', async () => {
+    const batch = Array.from({ length: 3 }, () => message('booking.reminder'));
+    await gw.deps.outbox.messages.enqueue(batch, gw.clock.nowMs());
+    let started = 0;
+    let finished = 0;
+    const { dispatcher } = harnessDispatcher(gw, {
+      'booking.reminder': async () => {
+        started++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        finished++;
+      },
+    });
+
+    dispatcher.start();
+    while (started === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await dispatcher.stop();
+
+    expect(started).toBe(3);
+    expect(finished).toBe(3);
+    for (const m of batch) expect((await rowOf(gw, m.id)).state).toBe('delivered');
+  });
+
   it('lets operators list and replay dead messages with their token only', async () => {
-    const token = randomBytes(32).toString('hex');
+    const token = randomBytes(48).toString('base64url');
     const ops = createApp({ ...gw.deps, config: testConfig({ TAHOON_OPERATOR_TOKEN: token }) });
     const dead = message('video.room.remove');
     await gw.deps.outbox.messages.enqueue([dead], gw.clock.nowMs());
