@@ -8,8 +8,21 @@ import type { OutboxHandlerContext, OutboxHandlers, OutboxRecord, OutboxTopic } 
 /** What became of one claimed message. */
 export type DeliveryResult = 'delivered' | 'retry' | 'dead' | 'deferred' | 'lost';
 
+/**
+ * The context a handler receives from this runner: the shared one, plus the logger of the
+ * request that runs it inline (so those lines carry its request id), or the outbox's own.
+ */
+export interface LoggedHandlerContext extends OutboxHandlerContext {
+  log: Logger;
+}
+
+/** The logger a handler should write to, whichever runner called it. */
+export function handlerLog(context: OutboxHandlerContext, fallback: Logger): Logger {
+  return (context as Partial<LoggedHandlerContext>).log ?? fallback;
+}
+
 /** Runs after a message is dead-lettered: the saga's compensation for its topic. */
-export type DeadLetterHook = (record: OutboxRecord) => Promise<void>;
+export type DeadLetterHook = (record: OutboxRecord, log: Logger) => Promise<void>;
 
 export interface OutboxRunnerOptions {
   messages: OutboxStore;
@@ -26,12 +39,12 @@ export interface OutboxRunnerOptions {
 
 export interface OutboxRunner {
   /** Runs a claimed message's handler and records the result on its row. */
-  deliver(claimed: OutboxRecord, stopping?: AbortSignal): Promise<DeliveryResult>;
+  deliver(claimed: OutboxRecord, stopping?: AbortSignal, log?: Logger): Promise<DeliveryResult>;
   /**
    * Claims these messages and delivers them now, in this process: a booking's room is made
    * while its partner waits, by the same code the dispatcher would run later.
    */
-  deliverNow(ids: string[]): Promise<DeliveryResult[]>;
+  deliverNow(ids: string[], log?: Logger): Promise<DeliveryResult[]>;
   readonly leaseMs: number;
 }
 
@@ -46,24 +59,33 @@ export interface OutboxRunner {
  * await runner.deliverNow([roomMessageId]);
  */
 export function createOutboxRunner(options: OutboxRunnerOptions): OutboxRunner {
-  const { messages, handlers, clock, log } = options;
+  const { messages, handlers, clock } = options;
   const random = options.random ?? Math.random;
   const deadline = timeout(options.handlerTimeoutMs, TimeoutStrategy.Aggressive);
 
-  async function run(claimed: OutboxRecord, stopping: AbortSignal | undefined): Promise<void> {
+  async function run(
+    claimed: OutboxRecord,
+    stopping: AbortSignal | undefined,
+    log: Logger,
+  ): Promise<void> {
     const handler = handlers[claimed.topic];
     if (!handler) throw new MissingHandler(claimed.topic);
     await deadline.execute(({ signal }) => {
-      const context: OutboxHandlerContext = {
+      const context: LoggedHandlerContext = {
         enqueue: (follow) => messages.enqueue(follow, clock.nowMs()),
         signal,
         nowMs: () => clock.nowMs(),
+        log,
       };
       return handler(claimed, context);
     }, stopping);
   }
 
-  async function record(claimed: OutboxRecord, error: unknown): Promise<DeliveryResult> {
+  async function record(
+    claimed: OutboxRecord,
+    error: unknown,
+    log: Logger,
+  ): Promise<DeliveryResult> {
     const nowMs = clock.nowMs();
     const fields = { outboxId: claimed.id, topic: claimed.topic, attempt: claimed.attempts };
     const outcome = outcomeOf(claimed, error, nowMs, random);
@@ -81,7 +103,7 @@ export function createOutboxRunner(options: OutboxRunnerOptions): OutboxRunner {
       return 'retry';
     }
     log.error({ ...fields, err: errorName(error) }, 'outbox message dead-lettered');
-    await options.onDead?.[claimed.topic]?.(claimed).catch((hookError: unknown) => {
+    await options.onDead?.[claimed.topic]?.(claimed, log).catch((hookError: unknown) => {
       log.error(
         { outboxId: claimed.id, err: errorName(hookError) },
         'dead-letter compensation failed',
@@ -90,11 +112,15 @@ export function createOutboxRunner(options: OutboxRunnerOptions): OutboxRunner {
     return 'dead';
   }
 
-  async function deliver(claimed: OutboxRecord, stopping?: AbortSignal): Promise<DeliveryResult> {
+  async function deliver(
+    claimed: OutboxRecord,
+    stopping?: AbortSignal,
+    log: Logger = options.log,
+  ): Promise<DeliveryResult> {
     try {
-      await run(claimed, stopping);
+      await run(claimed, stopping, log);
     } catch (error) {
-      return record(claimed, error);
+      return record(claimed, error, log);
     }
     const delivered = await messages.markDelivered(claimed, clock.nowMs());
     log.debug(
@@ -106,12 +132,12 @@ export function createOutboxRunner(options: OutboxRunnerOptions): OutboxRunner {
 
   return {
     deliver,
-    async deliverNow(ids) {
+    async deliverNow(ids, log) {
       const results: DeliveryResult[] = [];
       for (const id of ids) {
         const claimed = await messages.claimById(id, options.leaseMs, clock.nowMs());
         // Another process holds it, or it is done already: nothing to do here.
-        results.push(claimed ? await deliver(claimed) : 'lost');
+        results.push(claimed ? await deliver(claimed, undefined, log) : 'lost');
       }
       return results;
     },

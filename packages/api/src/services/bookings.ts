@@ -102,13 +102,15 @@ export async function createBooking(
   };
   const { booking: held, roomMessageId } = unwrap(await deps.outbox.bookings.hold(pending));
 
-  const [result] = await deps.outbox.runner.deliverNow([roomMessageId]).catch((err: unknown) => {
-    deps.log.warn(
-      { bookingId: held.id, err },
-      'inline room creation failed; the dispatcher retries',
-    );
-    return ['retry' as const];
-  });
+  const [result] = await deps.outbox.runner
+    .deliverNow([roomMessageId], deps.log)
+    .catch((err: unknown) => {
+      deps.log.warn(
+        { bookingId: held.id, err },
+        'inline room creation failed; the dispatcher retries',
+      );
+      return ['retry' as const];
+    });
   const current = await deps.store.bookings.get(organizationId, held.id);
   if (result === 'dead' || !current || current.status === 'failed') {
     deps.log.warn({ bookingId: held.id }, 'video room could not be made; booking failed');
@@ -123,7 +125,7 @@ export async function createBooking(
 /** Runs a message now, after the commit that wrote it; the dispatcher retries what fails. */
 async function runAfterCommit(deps: BookingDeps, messageId: string | null): Promise<void> {
   if (!messageId) return;
-  await deps.outbox.runner.deliverNow([messageId]).catch((err: unknown) => {
+  await deps.outbox.runner.deliverNow([messageId], deps.log).catch((err: unknown) => {
     deps.log.warn({ outboxId: messageId, err }, 'inline delivery failed; the dispatcher retries');
   });
 }

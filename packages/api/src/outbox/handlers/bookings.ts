@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BookingWrites } from '../../db/booking-writes.js';
 import { classifyFailure } from '../../resilience/errors.js';
 import { roomRemoveMessage } from '../booking-effects.js';
-import type { DeadLetterHook } from '../runner.js';
+import { handlerLog, type DeadLetterHook } from '../runner.js';
 import {
   PermanentDeliveryError,
   RetryableDeliveryError,
@@ -34,13 +34,13 @@ export function bookingHandlers(
 ): Record<'video.room.create' | 'video.room.remove' | 'booking.reminder', OutboxHandler> {
   return {
     'video.room.create': (message, context) => createRoom(deps, message, context),
-    'video.room.remove': (message, context) => removeRoom(deps, message, context.signal),
+    'video.room.remove': (message, context) => removeRoom(deps, message, context),
     'booking.reminder': async (message, context) => {
       const bookingId = stringField(message, 'bookingId');
       const startMs = numberField(message, 'startMs');
       const sent = await deps.writes.remind(bookingId, startMs, context.nowMs());
       if (!sent)
-        deps.log.info(
+        handlerLog(context, deps.log).info(
           { bookingId, outboxId: message.id },
           'reminder skipped: booking moved or ended',
         );
@@ -56,10 +56,10 @@ export function bookingDeadLetterHooks(
   deps: Pick<BookingHandlerDeps, 'writes' | 'log'> & { clock: Clock },
 ): Partial<Record<OutboxTopic, DeadLetterHook>> {
   return {
-    'video.room.create': async (message) => {
+    'video.room.create': async (message, log) => {
       const bookingId = stringField(message, 'bookingId');
       const failed = await deps.writes.fail(bookingId, deps.clock.nowMs());
-      if (failed) deps.log.warn({ bookingId }, 'booking failed: its video room could not be made');
+      if (failed) log.warn({ bookingId }, 'booking failed: its video room could not be made');
     },
   };
 }
@@ -88,26 +88,28 @@ async function createRoom(
       context.signal,
     ),
   );
+  const log = handlerLog(context, deps.log);
   const confirmed = await deps.writes.confirm(bookingId, room, context.nowMs());
   if (confirmed) {
-    deps.log.info({ bookingId, outboxId: message.id }, 'booking confirmed');
+    log.info({ bookingId, outboxId: message.id }, 'booking confirmed');
     return;
   }
-  deps.log.warn({ bookingId }, 'booking ended while its room was made; removing the room');
+  log.warn({ bookingId }, 'booking ended while its room was made; removing the room');
   await context.enqueue([roomRemoveMessage(booking, room.roomId, context.nowMs(), deps.ids)]);
 }
 
 async function removeRoom(
   deps: BookingHandlerDeps,
   message: OutboxRecord,
-  signal: AbortSignal,
+  context: Parameters<OutboxHandler>[1],
 ): Promise<void> {
+  const signal = context.signal;
   const bookingId = stringField(message, 'bookingId');
   const recorded = message.payload.roomId;
   const roomId = typeof recorded === 'string' ? recorded : await findRoom(deps, bookingId, signal);
   if (roomId === null) return;
   await callVideo(() => deps.video.remove(roomId, signal));
-  deps.log.info({ bookingId, outboxId: message.id }, 'video room removed');
+  handlerLog(context, deps.log).info({ bookingId, outboxId: message.id }, 'video room removed');
 }
 
 /**
