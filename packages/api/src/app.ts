@@ -11,6 +11,7 @@ import { problem, problemResponse } from './http/problem.js';
 import { idempotency } from './http/idempotency.js';
 import { handleRest, handleTrpc } from './http/rest.js';
 import { mountTokenRoutes } from './http/token.js';
+import { mountOpsRoutes } from './http/ops.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { clientIp, credentialRateLimit, tokenFailureRateLimit } from './ratelimit/index.js';
 import { TahoonError } from '@tahoon/core';
@@ -153,6 +154,7 @@ export function createApp(deps: Deps) {
   app.use('/v1/oauth/token', tokenLimit);
   app.use('/api/auth/token', tokenLimit);
   mountTokenRoutes(app, auth);
+  mountOpsRoutes(app, deps);
 
   // The caller is verified once, before quotas and procedures; a bad token is answered by the
   // procedure (401 problem), so unknown routes still answer 404.

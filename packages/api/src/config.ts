@@ -95,6 +95,11 @@ export const configSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    TAHOON_DISPATCHER: z.enum(['on', 'off']).default('on').describe('Deliver the outbox here'),
+    TAHOON_DISPATCHER_BATCH_SIZE: z.coerce.number<string>().int().min(1).max(1_000).default(50),
+    TAHOON_DISPATCHER_POLL_MS: z.coerce.number<string>().int().min(50).max(60_000).default(1000),
+    TAHOON_DISPATCHER_CONCURRENCY: z.coerce.number<string>().int().min(1).max(100).default(8),
+    TAHOON_OPERATOR_TOKEN: strongSecret.optional().describe('Bearer token of the /ops endpoints'),
     ...phiEnvShape,
   })
   .superRefine((env, ctx) => {

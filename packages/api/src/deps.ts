@@ -1,6 +1,7 @@
 import type { Clock, IdGenerator, Store, VideoRooms } from '@tahoon/core';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Outbox } from './outbox/index.js';
 import type { PhiCipher } from './phi/index.js';
 import type { RateLimiter } from './ratelimit/index.js';
 
@@ -32,6 +33,8 @@ export interface Deps {
   logger: Logger;
   /** True once the server is shutting down: readiness fails so load balancers move away. */
   draining?: () => boolean;
+  /** The transactional outbox: booking changes with their side effects, and their delivery. */
+  outbox: Outbox;
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -368,7 +368,7 @@ describe('concurrent bookings on postgres', () => {
     },
   );
 
-  it('releases the hold when the video room cannot be made, then books the same slot', async () => {
+  it('fails the booking when the video room cannot be made, then books the same slot', async () => {
     const [patientId] = await createPatients(gw, 'IN', 1);
     if (!patientId) throw new Error('no patient');
     const slots = await rest(gw, 'GET', `/v1/providers/${KOLKATA}/slots?${MARCH_SECOND_50_MIN}`, {
@@ -387,7 +387,9 @@ describe('concurrent bookings on postgres', () => {
     expect(failed.status).toBe(503);
     expect(codeOf(failed)).toBe('UNAVAILABLE');
     expect(gw.video.failNext).toBe(0);
-    expect(await bookingRowCount(gw)).toBe(rowsBefore);
+    // The failed booking stays on record as `failed`, holding nothing.
+    expect(await bookingRowCount(gw)).toBe(rowsBefore + 1);
+    expect(await activeAt(gw, attempt.startMs, { providerIds: [KOLKATA] })).toBe(0);
     expect(gw.video.created).toHaveLength(roomsBefore);
     expect(gw.video.live()).toEqual(liveBefore);
 
@@ -400,6 +402,9 @@ describe('concurrent bookings on postgres', () => {
       .select()
       .from(bookings)
       .where(eq(bookings.providerId, KOLKATA));
-    expect(rows.map((r) => [r.id, r.status])).toEqual([[booking.id, 'confirmed']]);
+    expect(rows.filter((r) => r.status !== 'failed').map((r) => [r.id, r.status])).toEqual([
+      [booking.id, 'confirmed'],
+    ]);
+    expect(rows.filter((r) => r.status === 'failed')).toHaveLength(1);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
+import { createOutbox, type OutboxParts } from '../src/outbox/index.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -181,12 +182,27 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  */
 export async function createTestGateway(
   kind: DbKind,
-  options: { poolSize?: number } = {},
+  options: {
+    poolSize?: number;
+    /** The video service the outbox uses instead of the recording one (e.g. the fake VideoSDK). */
+    outboxVideo?: VideoRooms;
+    outbox?: Pick<OutboxParts, 'settings' | 'handlers' | 'random'>;
+  } = {},
 ): Promise<TestGateway> {
   const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
+  // The dispatcher is not started: tests run it with `deps.outbox.dispatcher.runOnce()`.
+  const outbox = createOutbox({
+    db: database.db,
+    store: database.store,
+    video: options.outboxVideo ?? video,
+    clock,
+    ids: webIds,
+    logger,
+    ...options.outbox,
+  });
   const deps: Deps = {
     config: testConfig(),
     store: database.store,
@@ -204,6 +220,7 @@ export async function createTestGateway(
       },
     }),
     logger,
+    outbox,
   };
   await database.store.providers.upsert(await loadDemoProviders());
   const app = createApp(deps);

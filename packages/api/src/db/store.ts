@@ -44,7 +44,7 @@ function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
   return rest as ProviderRecord;
 }
 
-function toBooking(row: typeof bookings.$inferSelect): Booking {
+export function toBooking(row: typeof bookings.$inferSelect): Booking {
   const video: VideoRoom | null =
     row.roomId && row.videoProvider && row.patientJoinUrl && row.providerJoinUrl
       ? {
@@ -110,7 +110,7 @@ const activeStatus = inArray(bookings.status, [...ACTIVE_STATUSES]);
  * Decides, inside the booking transaction and after the provider and patient rows are locked,
  * whether the new booking collides with an active one.
  */
-async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
+export async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
   // A booking being moved never clashes with its own old times.
   const others = ne(bookings.id, booking.id);
   const providerClash = await tx
@@ -154,7 +154,7 @@ async function findConflict(tx: Db, booking: Booking): Promise<Result<null>> {
  * never deadlock; the locks serialise every booking of one provider and of one patient, so the
  * overlap check that follows cannot race another write (see docs/adr/0001).
  */
-async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patientId'>) {
+export async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patientId'>) {
   await tx
     .select({ id: providers.id })
     .from(providers)
@@ -167,7 +167,7 @@ async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patien
     .for('update');
 }
 
-function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
+export function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
   return {
     id: booking.id,
     organizationId: booking.organizationId,

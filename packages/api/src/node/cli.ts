@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { TahoonError } from '@tahoon/core';
+import { isId, TahoonError } from '@tahoon/core';
 import { createAuth } from '../auth.js';
 import { ConfigError, loadConfig, withFileSecrets } from '../config.js';
 import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
@@ -9,6 +9,8 @@ import { rotateSealedValues } from '../db/phi-rotation.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
 import { markBooking } from '../services/bookings.js';
+import { outboxView } from '../http/ops.js';
+import type { OutboxState } from '../outbox/types.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
 import { runningServerPid, startServer } from './server.js';
@@ -28,6 +30,8 @@ Commands:
   credentials revoke --org ORG_ID --client-id CLIENT_ID
   providers import FILE                       import providers (docs/providers-import.schema.json)
   bookings mark --id BOOKING_ID --status completed|no_show
+  outbox list [--state pending|delivered|dead|cancelled] [--limit N]
+  outbox replay MESSAGE_ID                    send a dead outbox message again
   openapi                                     print the OpenAPI document
   phi rotate                                  move sealed patient data to TAHOON_PHI_ACTIVE_KEY
 
@@ -43,6 +47,8 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   id: { type: 'string' },
   status: { type: 'string' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -146,6 +152,39 @@ async function importProviders(file: string | undefined, json: boolean): Promise
       { imported: rows.length, ids: rows.map((r) => r.id) },
       `Imported ${rows.length} providers`,
     );
+  });
+}
+
+const OUTBOX_STATES = ['pending', 'delivered', 'dead', 'cancelled'];
+
+async function listOutbox(values: Values, json: boolean): Promise<void> {
+  const state = values.state;
+  if (state !== undefined && !OUTBOX_STATES.includes(state)) {
+    throw new UsageError(`--state must be one of ${OUTBOX_STATES.join(', ')}`);
+  }
+  const limit = Number(values.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new UsageError('--limit must be an integer from 1 to 1000');
+  }
+  return withRuntime(false, async ({ deps }) => {
+    const rows = await deps.outbox.messages.list({ state: state as OutboxState, limit });
+    const data = rows.map(outboxView);
+    const text = data.map(
+      (m) => `${m.id}  ${m.topic}  ${m.state}  attempts ${m.attempts}  ${m.lastError ?? ''}`,
+    );
+    print(json, { data }, text.join('\n') || 'No messages');
+  });
+}
+
+async function replayOutbox(id: string | undefined, json: boolean): Promise<void> {
+  if (!id || !isId('obx', id)) throw new UsageError('outbox replay needs a MESSAGE_ID (obx_…)');
+  return withRuntime(true, async ({ deps }) => {
+    const replayed = await deps.outbox.messages.replay(id, deps.clock.nowMs());
+    if (!replayed) {
+      const existing = await deps.outbox.messages.get(id);
+      throw new UsageError(existing ? `${id} is ${existing.state}, not dead` : `No message ${id}`);
+    }
+    print(json, outboxView(replayed), `${id} is pending again; the dispatcher will deliver it`);
   });
 }
 
@@ -267,6 +306,10 @@ async function run(argv: string[]): Promise<void> {
         print(json, bookingView(booking), `Booking ${id} is now ${status}`);
       });
     }
+    case 'outbox list':
+      return listOutbox(values, json);
+    case 'outbox replay':
+      return replayOutbox(arg, json);
     case 'openapi': {
       const config = loadConfig(process.env);
       const doc = buildOpenApiDocument(config.TAHOON_PUBLIC_URL ?? COMMITTED_OPENAPI_BASE_URL);

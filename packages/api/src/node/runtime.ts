@@ -1,5 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { createVideoRooms } from '../adapters/video/index.js';
+import { resilientVideo } from '../adapters/video/resilient.js';
+import { createOutbox } from '../outbox/index.js';
+import { createPolicy } from '../resilience/policies.js';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, withFileSecrets, type Config } from '../config.js';
 import { webIds } from '../crypto.js';
@@ -92,7 +95,7 @@ export async function createRuntime(
     poolSize: config.DATABASE_POOL_SIZE,
     phi,
   });
-  const video = createVideoRooms({
+  const rooms = createVideoRooms({
     jitsiBaseUrl: config.TAHOON_JITSI_BASE_URL,
     ...(config.VIDEOSDK_API_KEY && config.VIDEOSDK_SECRET
       ? {
@@ -107,6 +110,22 @@ export async function createRuntime(
         }
       : {}),
   });
+  // Jitsi rooms are URLs made in-process; only a remote video service needs a policy.
+  const video =
+    rooms.name === 'videosdk' ? resilientVideo(rooms, createPolicy('videosdk', {}, logger)) : rooms;
+  const outbox = createOutbox({
+    db: database.db,
+    store: database.store,
+    video,
+    clock: systemClock,
+    ids: webIds,
+    logger,
+    settings: {
+      batchSize: config.TAHOON_DISPATCHER_BATCH_SIZE,
+      concurrency: config.TAHOON_DISPATCHER_CONCURRENCY,
+      pollIntervalMs: config.TAHOON_DISPATCHER_POLL_MS,
+    },
+  });
   const { limiter, close: closeExtras } = createLimiter(config, logger);
   const deps: Deps = {
     config,
@@ -118,6 +137,7 @@ export async function createRuntime(
     keys,
     phi,
     logger,
+    outbox,
   };
   return { config, deps, database, closeExtras };
 }

@@ -28,9 +28,10 @@ export interface RunningServer {
 }
 
 /**
- * Serves the app on Node. On SIGTERM or SIGINT it first drains (readiness fails, answers close
- * their connections) for TAHOON_SHUTDOWN_DRAIN_MS, then stops accepting, lets in-flight
- * requests finish, and closes the database.
+ * Serves the app on Node, with the outbox dispatcher. On SIGTERM or SIGINT it first drains
+ * (readiness fails, answers close their connections) for TAHOON_SHUTDOWN_DRAIN_MS, then stops
+ * accepting, lets in-flight requests finish and the dispatcher finish its batch, and closes the
+ * database.
  */
 export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const { config, deps, database } = runtime;
@@ -56,14 +57,18 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     if (draining) response.setHeader('connection', 'close');
   });
 
-  // A booking holds its slot as `pending` only while its room is made, seconds at most. A hold
-  // older than the TTL was left by a crash between the two steps, and is released.
+  // The outbox's deliveries run here unless another process is given them.
+  const dispatcher = deps.outbox.dispatcher;
+  if (config.TAHOON_DISPATCHER === 'on') dispatcher.start();
+
+  // A booking holds its slot as `pending` while its room is made and retried. A hold older
+  // than the TTL fails: its slot is released, `booking.failed` is written and any room removed.
   const ttlMs = config.TAHOON_HOLD_TTL_SECONDS * 1000;
   const sweep = () => {
     const now = deps.clock.nowMs();
-    deps.store.bookings.expireHolds(now - ttlMs, now).then(
+    deps.outbox.bookings.expireHolds(now - ttlMs, now).then(
       (ids) =>
-        ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds released'),
+        ids.length > 0 && deps.logger.warn({ bookingIds: ids }, 'expired booking holds failed'),
       (err: unknown) => deps.logger.error({ err }, 'releasing expired holds failed'),
     );
   };
@@ -91,6 +96,8 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
       // Stops accepting and waits for the requests in flight; idle connections are closed.
       await new Promise<void>((resolve) => server.server.close(() => resolve()));
       await rotating;
+      // The dispatcher finishes its batch while the database is still open.
+      await dispatcher.stop();
       await database.close();
       await runtime.closeExtras();
       if (embedded) await rm(pidFile(config.TAHOON_DATA_DIR), { force: true });

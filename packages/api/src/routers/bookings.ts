@@ -25,9 +25,12 @@ export const bookingsRouter = router({
         tags: ['bookings'],
         summary: 'Book a video session in a free slot',
         description:
-          'Answers 201 with the confirmed booking and its video room. A slot that is taken or ' +
-          'not offered answers 409 SLOT_UNAVAILABLE; a patient with an overlapping session 409 ' +
-          'PATIENT_BUSY.',
+          'Answers 201 with the confirmed booking and its video room. When the video service is ' +
+          'slow or failing, answers 202 with the booking `pending` and `video` null: the slot ' +
+          'is held and the room is being provisioned; read the booking (or wait for the ' +
+          '`booking.confirmed` or `booking.failed` event). A slot that is taken or not offered ' +
+          'answers 409 SLOT_UNAVAILABLE; a patient with an overlapping session 409 PATIENT_BUSY; ' +
+          'a video service that refuses for good 503 UNAVAILABLE.',
         protect: true,
         errorResponses: ERRORS,
       },
@@ -40,7 +43,8 @@ export const bookingsRouter = router({
         ctx.principal.organizationId,
         input,
       );
-      ctx.response.status = 201;
+      // 202: accepted and holding the slot, with the video room still being provisioned.
+      ctx.response.status = booking.status === 'confirmed' ? 201 : 202;
       return bookingView(booking);
     }),
 

@@ -18,7 +18,7 @@ import {
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 
-type BookingDeps = Pick<Deps, 'store' | 'clock' | 'ids' | 'video'> & { log: Logger };
+type BookingDeps = Pick<Deps, 'store' | 'clock' | 'ids' | 'outbox'> & { log: Logger };
 
 const notFound = (kind: string, id: string) =>
   new TahoonError({ code: 'NOT_FOUND', detail: `No ${kind} ${id}` });
@@ -65,9 +65,13 @@ async function prepareBooking(
 }
 
 /**
- * Books a session. The slot is held by a pending row written under row locks (no double booking
- * can get past the database), then the video room is created; if that fails the hold is
- * released and no row remains, and a room whose confirmation fails is removed again.
+ * Books a session, as a saga (see docs/reliability.md). One transaction holds the slot as a
+ * `pending` row under row locks (no double booking can get past the database) and writes the
+ * `booking.created` event and the `video.room.create` message. The room is then tried once
+ * inline, by the same handler the dispatcher runs: when it succeeds the booking comes back
+ * `confirmed` with its room; when it fails in a way worth retrying the booking comes back
+ * `pending` (room provisioning) and the dispatcher retries; when it fails for good the booking
+ * is `failed`, its slot released, and the partner gets 503.
  */
 export async function createBooking(
   deps: BookingDeps,
@@ -96,40 +100,33 @@ export async function createBooking(
     history: [],
     createdAtMs: nowMs,
   };
-  const held = unwrap(await deps.store.bookings.insertIfFree(pending));
+  const { booking: held, roomMessageId } = unwrap(await deps.outbox.bookings.hold(pending));
 
-  let room;
-  try {
-    room = await deps.video.create({ bookingId: held.id, startMs, endMs });
-  } catch (error) {
-    await deps.store.bookings.discard(held.id);
-    deps.log.warn({ bookingId: held.id, err: error }, 'video room creation failed; hold released');
-    throw error instanceof TahoonError
-      ? error
-      : new TahoonError(
-          { code: 'UNAVAILABLE', detail: 'The video service is unavailable' },
-          { cause: error },
-        );
+  const [result] = await deps.outbox.runner
+    .deliverNow([roomMessageId], deps.log)
+    .catch((err: unknown) => {
+      deps.log.warn(
+        { bookingId: held.id, err },
+        'inline room creation failed; the dispatcher retries',
+      );
+      return ['retry' as const];
+    });
+  const current = await deps.store.bookings.get(organizationId, held.id);
+  if (result === 'dead' || !current || current.status === 'failed') {
+    deps.log.warn({ bookingId: held.id }, 'video room could not be made; booking failed');
+    throw new TahoonError({ code: 'UNAVAILABLE', detail: 'The video service is unavailable' });
   }
-
-  try {
-    const confirmed = await deps.store.bookings.confirm(held.id, room);
-    if (!confirmed) throw new Error(`booking ${held.id} was no longer pending`);
-    deps.log.info({ bookingId: confirmed.id, providerId: provider.id }, 'booking confirmed');
-    return confirmed;
-  } catch (error) {
-    await compensate(deps, held.id, room.roomId);
-    throw error;
+  if (current.status === 'pending') {
+    deps.log.info({ bookingId: held.id }, 'booking held; its video room is being provisioned');
   }
+  return current;
 }
 
-/** Undoes a half-made booking: the room goes, then the hold. Failures are logged, not hidden. */
-async function compensate(deps: BookingDeps, bookingId: string, roomId: string): Promise<void> {
-  await deps.video.remove(roomId).catch((err: unknown) => {
-    deps.log.error({ bookingId, roomId, err }, 'orphan video room could not be removed');
-  });
-  await deps.store.bookings.discard(bookingId).catch((err: unknown) => {
-    deps.log.error({ bookingId, err }, 'pending booking could not be released');
+/** Runs a message now, after the commit that wrote it; the dispatcher retries what fails. */
+async function runAfterCommit(deps: BookingDeps, messageId: string | null): Promise<void> {
+  if (!messageId) return;
+  await deps.outbox.runner.deliverNow([messageId], deps.log).catch((err: unknown) => {
+    deps.log.warn({ outboxId: messageId, err }, 'inline delivery failed; the dispatcher retries');
   });
 }
 
@@ -146,22 +143,18 @@ export async function cancelBooking(
   const { late } = unwrap(
     evaluateCancellation(booking, nowMs, deps.policy ?? DEFAULT_CANCELLATION_POLICY),
   );
-  const cancelled = await deps.store.bookings.setStatus(booking.id, booking.status, 'cancelled', {
+  const written = await deps.outbox.bookings.cancel(booking.id, booking.status, {
     by,
     atMs: nowMs,
     reason: input.reason ?? null,
     late,
   });
-  if (!cancelled) {
+  if (!written) {
     throw new TahoonError({ code: 'INVALID_STATE', detail: 'The booking changed; read it again' });
   }
-  if (booking.video) {
-    await deps.video.remove(booking.video.roomId).catch((err: unknown) => {
-      deps.log.warn({ bookingId: booking.id, err }, 'video room teardown failed');
-    });
-  }
+  await runAfterCommit(deps, written.runNow);
   deps.log.info({ bookingId: booking.id, late }, 'booking cancelled');
-  return cancelled;
+  return written.booking;
 }
 
 /**
@@ -203,7 +196,7 @@ export async function rescheduleBooking(
       { startMs: booking.startMs, endMs: booking.endMs, changedAtMs: nowMs },
     ],
   };
-  const result = unwrap(await deps.store.bookings.moveIfFree(moved, booking, nowMs));
+  const result = unwrap(await deps.outbox.bookings.move(moved, booking, nowMs));
   deps.log.info({ bookingId: booking.id }, 'booking rescheduled');
   return result;
 }
@@ -217,7 +210,7 @@ export async function markBooking(
   const booking = await deps.store.bookings.getAny(id);
   if (!booking) throw notFound('booking', id);
   unwrap(checkOperatorMark(booking, status, deps.clock.nowMs()));
-  const marked = await deps.store.bookings.setStatus(id, booking.status, status);
+  const marked = await deps.outbox.bookings.mark(id, status, deps.clock.nowMs());
   if (!marked) throw new TahoonError({ code: 'INVALID_STATE', detail: 'The booking changed' });
   return marked;
 }

@@ -18,7 +18,10 @@ import type {
  */
 export interface BookingsApi {
   /**
-   * Books a slot. Fails with `SLOT_UNAVAILABLE` when the slot was taken meanwhile,
+   * Books a slot. Usually resolves `confirmed` with its video room; while the video service is
+   * slow or failing it resolves `pending` with `video: null` (the slot is held and the room is
+   * being provisioned; `get` the booking later, or wait for `booking.confirmed` or
+   * `booking.failed`). Fails with `SLOT_UNAVAILABLE` when the slot was taken meanwhile,
    * `PATIENT_BUSY` when the patient has a session then, and `NOT_ELIGIBLE` when the provider
    * cannot see this patient.
    *
