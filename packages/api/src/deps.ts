@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { PhiCipher } from './phi/index.js';
 import type { RateLimiter } from './ratelimit/index.js';
+import type { Resolver } from './webhooks/ssrf.js';
 
 /** Secrets the app needs at runtime, already decoded. */
 export interface Keys {
@@ -30,6 +31,11 @@ export interface Deps {
   /** The peer address of a request's connection, when the runtime knows it. */
   peerAddress?: (request: Request, env: unknown) => string | undefined;
   logger: Logger;
+  /**
+   * DNS for checking webhook URLs at registration; the Node entry passes the system resolver.
+   * Without one, registration checks the URL's shape only and every delivery still checks DNS.
+   */
+  webhookResolver?: Resolver;
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -19,6 +19,7 @@ import {
 } from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
+import type { Resolver } from '../src/webhooks/ssrf.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -181,14 +182,20 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  */
 export async function createTestGateway(
   kind: DbKind,
-  options: { poolSize?: number } = {},
+  options: {
+    poolSize?: number;
+    /** Configuration beyond the test defaults, e.g. TAHOON_WEBHOOK_ALLOW_LOCAL. */
+    config?: Record<string, string>;
+    /** DNS for webhook URL checks (test/fakes/dns.ts). */
+    webhookResolver?: Resolver;
+  } = {},
 ): Promise<TestGateway> {
   const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
   const deps: Deps = {
-    config: testConfig(),
+    config: testConfig(options.config),
     store: database.store,
     clock,
     ids: webIds,
@@ -204,6 +211,7 @@ export async function createTestGateway(
       },
     }),
     logger,
+    ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
   };
   await database.store.providers.upsert(await loadDemoProviders());
   const app = createApp(deps);
