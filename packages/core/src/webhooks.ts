@@ -163,11 +163,26 @@ export const queuedSchema = z.strictObject({
 
 export const DEVICE_PLATFORMS = ['android', 'ios', 'web'] as const;
 
-export const deviceTokenSchema = z
-  .string()
-  .min(1)
-  .max(4096)
-  .regex(/^[A-Za-z0-9:_\-.]+$/, 'must be an FCM registration token');
+/**
+ * An FCM registration token. In a REST path its `:` may arrive percent-encoded, so an encoded
+ * value is decoded first (tokens never contain `%` themselves).
+ */
+export const deviceTokenSchema = z.preprocess(
+  (value) => (typeof value === 'string' && value.includes('%') ? percentDecoded(value) : value),
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[A-Za-z0-9:_\-.]+$/, 'must be an FCM registration token'),
+);
+
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
 export const deviceRegisterInput = z.strictObject({
   id: idSchema('pat'),
