@@ -29,6 +29,11 @@ function health(status: 'pass' | 'fail', checks?: Record<string, unknown>): Resp
   });
 }
 
+/** A device token in a path singles out one phone: the request log shows a placeholder. */
+function loggablePath(path: string): string {
+  return path.replace(/\/devices\/[^/]+/, '/devices/{token}');
+}
+
 /**
  * Builds the gateway from its adapters. Only web-standard APIs run on the request path, so the
  * same app can be served by Node or an edge runtime.
@@ -50,7 +55,7 @@ export function createApp(deps: Deps) {
     const started = performance.now();
     await next();
     c.res.headers.set('x-request-id', requestId);
-    const path = c.req.path;
+    const path = loggablePath(c.req.path);
     if (path.startsWith('/v1') || path.startsWith('/trpc') || path.startsWith('/api')) {
       c.res.headers.set('cache-control', 'no-store');
     }

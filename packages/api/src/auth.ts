@@ -17,6 +17,8 @@ export const ALL_SCOPES = [
   'providers:read',
   'bookings:read',
   'bookings:write',
+  'webhooks:manage',
+  'events:read',
 ] as const;
 
 export const AUDIENCE = 'tahoon-api';

@@ -101,6 +101,18 @@ export const configSchema = z
     TAHOON_DISPATCHER_CONCURRENCY: z.coerce.number<string>().int().min(1).max(100).default(8),
     TAHOON_OPERATOR_TOKEN: strongSecret.optional().describe('Bearer token of the /ops endpoints'),
     ...phiEnvShape,
+    TAHOON_WEBHOOK_ALLOW_LOCAL: z
+      .enum(['true', 'false'])
+      .default('false')
+      .describe('Let webhook URLs use http, loopback addresses and any port (development)'),
+    TAHOON_WEBHOOK_TIMEOUT_MS: z.coerce
+      .number<string>()
+      .int()
+      .min(1_000)
+      .max(60_000)
+      .default(15_000),
+    TAHOON_FCM_SERVICE_ACCOUNT: z.string().min(1).optional(),
+    TAHOON_FCM_API_BASE: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     refinePhiEnv(env, ctx);
@@ -113,6 +125,13 @@ export const configSchema = z
       });
     }
     if (env.NODE_ENV !== 'production') return;
+    if (env.TAHOON_WEBHOOK_ALLOW_LOCAL === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TAHOON_WEBHOOK_ALLOW_LOCAL'],
+        message: 'must not be true in production: partners could aim webhooks at this host',
+      });
+    }
     for (const key of ['TAHOON_TOKEN_SECRET', 'TAHOON_CREDENTIAL_KEY'] as const) {
       if (!env[key])
         ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Outbox } from './outbox/index.js';
 import type { PhiCipher } from './phi/index.js';
 import type { RateLimiter } from './ratelimit/index.js';
+import type { Resolver } from './webhooks/ssrf.js';
 
 /** Secrets the app needs at runtime, already decoded. */
 export interface Keys {
@@ -35,6 +36,11 @@ export interface Deps {
   draining?: () => boolean;
   /** The transactional outbox: booking changes with their side effects, and their delivery. */
   outbox: Outbox;
+  /**
+   * DNS for checking webhook URLs at registration; the Node entry passes the system resolver.
+   * Without one, registration checks the URL's shape only and every delivery still checks DNS.
+   */
+  webhookResolver?: Resolver;
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -19,7 +19,9 @@ import {
 } from '../src/phi/index.js';
 import { loadDemoProviders } from '../src/seed/demo.js';
 import { createJitsiRooms } from '../src/adapters/video/jitsi.js';
+import { createNodeNotificationHandlers } from '../src/notifications/node.js';
 import { createOutbox, type OutboxParts } from '../src/outbox/index.js';
+import type { Resolver } from '../src/webhooks/ssrf.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -187,13 +189,20 @@ export async function createTestGateway(
     /** The video service the outbox uses instead of the recording one (e.g. the fake VideoSDK). */
     outboxVideo?: VideoRooms;
     outbox?: Pick<OutboxParts, 'settings' | 'handlers' | 'random'>;
+    /** Configuration beyond the test defaults, e.g. TAHOON_WEBHOOK_ALLOW_LOCAL. */
+    config?: Record<string, string>;
+    /** DNS for webhook URL checks (test/fakes/dns.ts). */
+    webhookResolver?: Resolver;
   } = {},
 ): Promise<TestGateway> {
   const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
-  // The dispatcher is not started: tests run it with `deps.outbox.dispatcher.runOnce()`.
+  const config = testConfig(options.config);
+  // The dispatcher is not started: tests run it with `deps.outbox.dispatcher.runOnce()`. Webhook
+  // and push handlers are the deployment's, under the test configuration (no FCM: notifications
+  // are recorded as undeliverable).
   const outbox = createOutbox({
     db: database.db,
     store: database.store,
@@ -201,10 +210,17 @@ export async function createTestGateway(
     clock,
     ids: webIds,
     logger,
+    handlers: createNodeNotificationHandlers({
+      config,
+      store: database.store,
+      ids: webIds,
+      logger,
+      ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+    }),
     ...options.outbox,
   });
   const deps: Deps = {
-    config: testConfig(),
+    config,
     store: database.store,
     clock,
     ids: webIds,
@@ -221,6 +237,7 @@ export async function createTestGateway(
     }),
     logger,
     outbox,
+    ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
   };
   await database.store.providers.upsert(await loadDemoProviders());
   const app = createApp(deps);

@@ -12,6 +12,7 @@ import {
   type TrpcAnswer,
 } from './acceptance.js';
 import { createTestGateway, DB_KINDS, rest, type Answer, type TestGateway } from './harness.js';
+import { insertEvent } from './notifications-helpers.js';
 
 /** Asia/Riyadh psychologist, licensed in SA, 30 and 50 minutes, Sunday to Thursday. */
 const PROVIDER = 'prv_sjnpfzd39nd2qv6w';
@@ -46,7 +47,7 @@ interface RestCall {
 }
 
 /** A field that differs between the two answers only because each call made its own resource. */
-type Fresh = 'id' | 'externalId' | 'video';
+type Fresh = 'id' | 'externalId' | 'video' | 'secret';
 
 interface ParityRow {
   name: string;
@@ -85,6 +86,324 @@ const booking = (patientId: string, start: string, duration: number, providerId 
 });
 
 const PATIENT_PATCH = { givenName: 'Layla', language: 'ar-SA', phone: '+966501234567' };
+
+const HOOK = { url: 'https://hooks.partner.example/parity', description: 'Parity' };
+const DEVICE = 'parityDevice:APA91bParityRegistrationToken';
+const UNKNOWN_ENDPOINT = 'wep_k3m9q2x7w4n8p5rt';
+const UNKNOWN_EVENT = 'evt_k3m9q2x7w4n8p5rt';
+
+async function registerEndpoint(gw: TestGateway): Promise<string> {
+  const answer = await rest(gw, 'POST', '/v1/webhook-endpoints', {
+    token: gw.partnerA.token,
+    body: HOOK,
+  });
+  if (answer.status !== 201) throw new Error(`could not register an endpoint: ${answer.status}`);
+  return (answer.body as { id: string }).id;
+}
+
+/** An event of partner A, as the booking flow writes them. */
+const partnerEvent = (gw: TestGateway) =>
+  insertEvent(gw, gw.partnerA.organizationId, 'booking.confirmed', {
+    bookingId: UNKNOWN.booking,
+  });
+
+/** The webhook, event and device procedures: a success and an unauthenticated row each. */
+const NOTIFICATION_ROWS: ParityRow[] = [
+  {
+    name: 'registers a webhook endpoint',
+    procedure: 'webhookEndpoints.create',
+    rest: () => ({ method: 'POST', path: '/v1/webhook-endpoints', body: HOOK }),
+    trpc: () => HOOK,
+    status: 201,
+    fresh: ['id', 'secret'],
+  },
+  {
+    name: 'refuses a webhook URL inside the network',
+    procedure: 'webhookEndpoints.create',
+    rest: () => ({
+      method: 'POST',
+      path: '/v1/webhook-endpoints',
+      body: { url: 'https://169.254.169.254/' },
+    }),
+    trpc: () => ({ url: 'https://169.254.169.254/' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/url',
+  },
+  {
+    name: 'refuses an endpoint registration without a token',
+    procedure: 'webhookEndpoints.create',
+    anonymous: true,
+    rest: () => ({ method: 'POST', path: '/v1/webhook-endpoints', body: HOOK }),
+    trpc: () => HOOK,
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'lists webhook endpoints',
+    procedure: 'webhookEndpoints.list',
+    rest: () => ({ method: 'GET', path: '/v1/webhook-endpoints' }),
+    trpc: () => ({}),
+    status: 200,
+  },
+  {
+    name: 'refuses an endpoint list without a token',
+    procedure: 'webhookEndpoints.list',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: '/v1/webhook-endpoints' }),
+    trpc: () => ({}),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'reads a webhook endpoint',
+    procedure: 'webhookEndpoints.get',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({ method: 'GET', path: `/v1/webhook-endpoints/${id}` }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+    fresh: ['id'],
+  },
+  {
+    name: 'answers 404 for an unknown endpoint',
+    procedure: 'webhookEndpoints.get',
+    rest: () => ({ method: 'GET', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}` }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses an endpoint read without a token',
+    procedure: 'webhookEndpoints.get',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}` }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'disables a webhook endpoint',
+    procedure: 'webhookEndpoints.update',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({
+      method: 'PATCH',
+      path: `/v1/webhook-endpoints/${id}`,
+      body: { enabled: false },
+    }),
+    trpc: (_f, id) => ({ id, enabled: false }),
+    status: 200,
+    fresh: ['id'],
+  },
+  {
+    name: 'refuses an endpoint change without a token',
+    procedure: 'webhookEndpoints.update',
+    anonymous: true,
+    rest: () => ({
+      method: 'PATCH',
+      path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}`,
+      body: { enabled: false },
+    }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT, enabled: false }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'removes a webhook endpoint',
+    procedure: 'webhookEndpoints.delete',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({ method: 'DELETE', path: `/v1/webhook-endpoints/${id}` }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+    fresh: ['id'],
+  },
+  {
+    name: 'refuses an endpoint removal without a token',
+    procedure: 'webhookEndpoints.delete',
+    anonymous: true,
+    rest: () => ({ method: 'DELETE', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}` }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: "rotates an endpoint's secret",
+    procedure: 'webhookEndpoints.rotateSecret',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({
+      method: 'POST',
+      path: `/v1/webhook-endpoints/${id}/rotate-secret`,
+      body: { overlapSeconds: 600 },
+    }),
+    trpc: (_f, id) => ({ id, overlapSeconds: 600 }),
+    status: 200,
+    fresh: ['id', 'secret'],
+  },
+  {
+    name: 'refuses a rotation without a token',
+    procedure: 'webhookEndpoints.rotateSecret',
+    anonymous: true,
+    rest: () => ({ method: 'POST', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}/rotate-secret` }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: "lists an endpoint's deliveries",
+    procedure: 'webhookEndpoints.deliveries',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({ method: 'GET', path: `/v1/webhook-endpoints/${id}/deliveries?limit=5` }),
+    trpc: (_f, id) => ({ id, limit: 5 }),
+    status: 200,
+  },
+  {
+    name: 'refuses a delivery log without a token',
+    procedure: 'webhookEndpoints.deliveries',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}/deliveries` }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'replays events to an endpoint',
+    procedure: 'webhookEndpoints.replay',
+    prepare: async (gw) => `${await registerEndpoint(gw)} ${await partnerEvent(gw)}`,
+    rest: (_f, made) => ({
+      method: 'POST',
+      path: `/v1/webhook-endpoints/${made.split(' ')[0]}/replay`,
+      body: { after: made.split(' ')[1] },
+    }),
+    trpc: (_f, made) => ({ id: made.split(' ')[0], after: made.split(' ')[1] }),
+    status: 200,
+  },
+  {
+    name: 'answers 404 for a replay after an unknown event',
+    procedure: 'webhookEndpoints.replay',
+    prepare: (gw) => registerEndpoint(gw),
+    rest: (_f, id) => ({
+      method: 'POST',
+      path: `/v1/webhook-endpoints/${id}/replay`,
+      body: { after: UNKNOWN_EVENT },
+    }),
+    trpc: (_f, id) => ({ id, after: UNKNOWN_EVENT }),
+    status: 404,
+    code: 'NOT_FOUND',
+    pointer: '/after',
+  },
+  {
+    name: 'refuses a replay without a token',
+    procedure: 'webhookEndpoints.replay',
+    anonymous: true,
+    rest: () => ({
+      method: 'POST',
+      path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}/replay`,
+      body: { after: UNKNOWN_EVENT },
+    }),
+    trpc: () => ({ id: UNKNOWN_ENDPOINT, after: UNKNOWN_EVENT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'lists events',
+    procedure: 'events.list',
+    rest: () => ({ method: 'GET', path: '/v1/events?limit=5' }),
+    trpc: () => ({ limit: 5 }),
+    status: 200,
+  },
+  {
+    name: 'refuses a malformed after',
+    procedure: 'events.list',
+    rest: () => ({ method: 'GET', path: '/v1/events?after=evt_x' }),
+    trpc: () => ({ after: 'evt_x' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/after',
+  },
+  {
+    name: 'refuses the events list without a token',
+    procedure: 'events.list',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: '/v1/events' }),
+    trpc: () => ({}),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'queues an event for redelivery',
+    procedure: 'events.redeliver',
+    prepare: (gw) => partnerEvent(gw),
+    rest: (_f, id) => ({ method: 'POST', path: `/v1/events/${id}/redeliver`, body: {} }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+  },
+  {
+    name: 'answers 404 for a redelivery of an unknown event',
+    procedure: 'events.redeliver',
+    rest: () => ({ method: 'POST', path: `/v1/events/${UNKNOWN_EVENT}/redeliver`, body: {} }),
+    trpc: () => ({ id: UNKNOWN_EVENT }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses a redelivery without a token',
+    procedure: 'events.redeliver',
+    anonymous: true,
+    rest: () => ({ method: 'POST', path: `/v1/events/${UNKNOWN_EVENT}/redeliver` }),
+    trpc: () => ({ id: UNKNOWN_EVENT }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: "registers a patient's device",
+    procedure: 'devices.register',
+    rest: (f) => ({
+      method: 'PUT',
+      path: `/v1/patients/${f.readPatient}/devices/${DEVICE}`,
+      body: { platform: 'ios' },
+    }),
+    trpc: (f) => ({ id: f.readPatient, token: DEVICE, platform: 'ios' }),
+    status: 200,
+  },
+  {
+    name: 'answers 404 for a device of an unknown patient',
+    procedure: 'devices.register',
+    rest: () => ({ method: 'PUT', path: `/v1/patients/${UNKNOWN.patient}/devices/${DEVICE}` }),
+    trpc: () => ({ id: UNKNOWN.patient, token: DEVICE }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses a device registration without a token',
+    procedure: 'devices.register',
+    anonymous: true,
+    rest: (f) => ({ method: 'PUT', path: `/v1/patients/${f.readPatient}/devices/${DEVICE}` }),
+    trpc: (f) => ({ id: f.readPatient, token: DEVICE }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: "removes a patient's device",
+    procedure: 'devices.remove',
+    prepare: async (gw, f, transport) => {
+      const token = `${DEVICE}-${transport}`;
+      const path = `/v1/patients/${f.readPatient}/devices/${token}`;
+      await rest(gw, 'PUT', path, { token: gw.partnerA.token, body: {} });
+      return token;
+    },
+    rest: (f, token) => ({ method: 'DELETE', path: `/v1/patients/${f.readPatient}/devices/${token}` }),
+    trpc: (f, token) => ({ id: f.readPatient, token }),
+    status: 200,
+  },
+  {
+    name: 'refuses a device removal without a token',
+    procedure: 'devices.remove',
+    anonymous: true,
+    rest: (f) => ({ method: 'DELETE', path: `/v1/patients/${f.readPatient}/devices/${DEVICE}` }),
+    trpc: (f) => ({ id: f.readPatient, token: DEVICE }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+];
 
 /** Every procedure, with success and refusal rows; the coverage test keeps this complete. */
 const ROWS: ParityRow[] = [
@@ -706,6 +1025,9 @@ const ROWS: ParityRow[] = [
     status: 401,
     code: 'UNAUTHENTICATED',
   },
+
+  // webhookEndpoints.*, events.*, devices.*
+  ...NOTIFICATION_ROWS,
 ];
 
 async function registerPatient(gw: TestGateway, externalId: string): Promise<string> {

@@ -6,6 +6,7 @@ import type { Patient, PatientCreate, PatientUpdate } from './patient.js';
 import type { Provider, ProviderImportRow, ProviderSearch } from './provider.js';
 import type { Schedule } from './schedule.js';
 import type { Interval } from './availability.js';
+import type { NotificationStore } from './webhooks.js';
 
 /** The time, from the outside: tests move it, production reads the system clock. */
 export interface Clock {
@@ -169,6 +170,8 @@ export interface Store {
     /** Forgets a claim whose request failed in a way worth retrying. */
     release(credentialId: string, key: string): Promise<void>;
   };
+  /** Webhook endpoints and attempts, events, devices and push notifications. */
+  notifications: NotificationStore;
   /** Applied migrations match the code's. */
   ready(): Promise<boolean>;
   close(): Promise<void>;

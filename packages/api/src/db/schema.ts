@@ -211,3 +211,101 @@ export const outbox = pgTable(
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
   ],
 );
+
+/**
+ * Where a partner wants its events POSTed. The signing secrets are sealed with the PHI cipher:
+ * the gateway must sign, so it cannot keep only a hash, and a database dump alone must not let
+ * anyone forge a delivery.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Event types sent to the endpoint; null: every type. */
+    eventTypes: jsonb('event_types').$type<string[]>(),
+    /** Null while enabled; else gone | sustained_failure | manual. */
+    disabledReason: text('disabled_reason'),
+    disabledAt: instant('disabled_at'),
+    secret: text('secret').notNull(),
+    /** The secret a rotation replaced, signing alongside until `previous_secret_expires_at`. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: instant('previous_secret_expires_at'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    failingSince: instant('failing_since'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_organization_idx').on(t.organizationId, t.createdAt)],
+);
+
+/** One row per delivery attempt: the partner's delivery log and the retry count. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    /** The HTTP status answered; null when none came (refused URL, timeout, network). */
+    status: integer('status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    attemptedAt: instant('attempted_at').notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.attemptedAt, t.id),
+    index('webhook_deliveries_event_idx').on(t.eventId, t.endpointId),
+  ],
+);
+
+/**
+ * A patient's devices for push. The FCM token is sealed (it singles out one phone) and found
+ * by its keyed blind index, so registering the same token twice finds the first row.
+ */
+export const devices = pgTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    patientId: text('patient_id')
+      .notNull()
+      .references(() => patients.id),
+    token: text('token').notNull(),
+    tokenIndex: text('token_index').notNull(),
+    platform: text('platform'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('devices_patient_token_key').on(t.patientId, t.tokenIndex)],
+);
+
+/** What became of one event's push to one device: never dropped without a row saying so. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id),
+    /** No foreign key: the device may be removed (UNREGISTERED) and the record must stay. */
+    deviceId: text('device_id').notNull(),
+    /** sent | retrying | failed | token_removed | undeliverable. */
+    state: text('state').notNull(),
+    detail: text('detail'),
+    attempts: integer('attempts').notNull().default(1),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('notifications_event_device_key').on(t.eventId, t.deviceId)],
+);

@@ -32,6 +32,7 @@ import {
 import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { createIdempotencyStore } from './idempotency.js';
+import { createNotificationStore } from './notifications.js';
 import { createPatientStore } from './patients.js';
 import { bookings, credentials, organizations, patients, providers } from './schema.js';
 
@@ -512,6 +513,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
         return row ? toBooking(row) : null;
       },
     },
+
+    notifications: createNotificationStore(db, options.phi),
 
     ready: options.ready,
     close: options.close,

@@ -43,13 +43,15 @@ export async function handleRest(
 ): Promise<Response> {
   const ctx = contextFor(c, deps, auth);
   let request = c.req.raw;
-  // A POST with no body (e.g. cancel without a reason) is an empty JSON object, not a 415.
-  if (request.method === 'POST' && !request.headers.get('content-type')) {
+  // A POST or PUT with no body (e.g. cancel without a reason, a device without a platform) is
+  // an empty JSON object, not a 415.
+  const bodyOptional = request.method === 'POST' || request.method === 'PUT';
+  if (bodyOptional && !request.headers.get('content-type')) {
     const text = await request.text();
     if (text.length === 0) {
       const headers = new Headers(request.headers);
       headers.set('content-type', 'application/json');
-      request = new Request(request.url, { method: 'POST', headers, body: '{}' });
+      request = new Request(request.url, { method: request.method, headers, body: '{}' });
     }
   }
   const call: RestCall = { ctx, onError: (error, path) => logFailure(c, error, path) };

@@ -1,7 +1,9 @@
 import pino, { type Logger } from 'pino';
 import { createVideoRooms } from '../adapters/video/index.js';
 import { resilientVideo } from '../adapters/video/resilient.js';
+import { createNodeNotificationHandlers } from '../notifications/node.js';
 import { createOutbox } from '../outbox/index.js';
+import { lookupAddresses } from '../webhooks/node-resolver.js';
 import { createPolicy } from '../resilience/policies.js';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, withFileSecrets, type Config } from '../config.js';
@@ -120,6 +122,8 @@ export async function createRuntime(
     clock: systemClock,
     ids: webIds,
     logger,
+    // Webhooks and push: `event.publish`, `webhook.deliver` and `push.send`.
+    handlers: createNodeNotificationHandlers({ config, store: database.store, ids: webIds, logger }),
     settings: {
       batchSize: config.TAHOON_DISPATCHER_BATCH_SIZE,
       concurrency: config.TAHOON_DISPATCHER_CONCURRENCY,
@@ -138,6 +142,8 @@ export async function createRuntime(
     phi,
     logger,
     outbox,
+    // Registration checks a webhook URL's DNS answers too, not only its shape.
+    webhookResolver: lookupAddresses,
   };
   return { config, deps, database, closeExtras };
 }

@@ -4,7 +4,7 @@ import { encodeBase64Url } from './base64url.js';
  * The fields looked up by equality. Adding a kind changes no existing index value, since the kind
  * is part of every MAC input.
  */
-export type BlindIndexKind = 'email' | 'externalId';
+export type BlindIndexKind = 'email' | 'externalId' | 'deviceToken';
 
 const MAX_ORGANIZATION_ID_LENGTH = 128;
 

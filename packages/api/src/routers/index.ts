@@ -3,6 +3,9 @@ import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
 import { patientsRouter } from './patients.js';
 import { providersRouter } from './providers.js';
+import { devicesRouter } from './devices.js';
+import { eventsRouter } from './events.js';
+import { webhooksRouter } from './webhooks.js';
 
 /** Every partner operation, named `noun.verb`, served at /trpc and as REST under /v1. */
 export const appRouter = router({
@@ -10,6 +13,9 @@ export const appRouter = router({
   patients: patientsRouter,
   providers: providersRouter,
   bookings: bookingsRouter,
+  webhookEndpoints: webhooksRouter,
+  events: eventsRouter,
+  devices: devicesRouter,
 });
 
 export type AppRouter = typeof appRouter;

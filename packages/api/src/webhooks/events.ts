@@ -1,4 +1,4 @@
-import { ID_PREFIX, isId, type IdPrefix } from '@tahoon/core';
+import { ID_PREFIX, isId, PARTNER_EVENT_TYPES, type IdPrefix } from '@tahoon/core';
 
 /**
  * What partners are told, and how little. Payloads are "thin": the event type, when it happened
@@ -7,13 +7,8 @@ import { ID_PREFIX, isId, type IdPrefix } from '@tahoon/core';
  * mis-registered URL or a leaky receiver log cannot spill PHI.
  */
 
-export const WEBHOOK_EVENT_TYPES = [
-  'booking.confirmed',
-  'booking.cancelled',
-  'booking.rescheduled',
-  'booking.completed',
-  'booking.no_show',
-] as const;
+/** Every event partners can see is also sent as a webhook. */
+export const WEBHOOK_EVENT_TYPES = PARTNER_EVENT_TYPES;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
