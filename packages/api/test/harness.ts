@@ -7,7 +7,8 @@ import { createApp } from '../src/app.js';
 import { createAuth } from '../src/auth.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { webIds } from '../src/crypto.js';
-import type { Deps } from '../src/deps.js';
+import type { Deps, Keys } from '../src/deps.js';
+import { generateSigningKey } from '../src/tokens/signing-keys.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
 import { createLogger } from '../src/node/runtime.js';
 import { createRateLimiter } from '../src/ratelimit/index.js';
@@ -161,8 +162,11 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export const TEST_KEYS = {
-  tokenSecret: new Uint8Array(32).fill(7),
+/** The key the test gateways sign access tokens with; tests forge tokens against it. */
+export const TEST_SIGNING_KEY = await generateSigningKey('sgk_test_signing_a');
+
+export const TEST_KEYS: Keys = {
+  tokenSigningKeys: [TEST_SIGNING_KEY],
   credentialKey: new Uint8Array(32).fill(9),
 };
 
@@ -181,7 +185,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  */
 export async function createTestGateway(
   kind: DbKind,
-  options: { poolSize?: number } = {},
+  options: { poolSize?: number; keys?: Keys } = {},
 ): Promise<TestGateway> {
   const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
@@ -193,7 +197,7 @@ export async function createTestGateway(
     clock,
     ids: webIds,
     video,
-    keys: TEST_KEYS,
+    keys: options.keys ?? TEST_KEYS,
     phi,
     // Quotas are raised so bursts in tests measure the gateway, not throttling; the limiter's own
     // tests cover the limits.
@@ -212,9 +216,10 @@ export async function createTestGateway(
   async function newPartner(name: string): Promise<Partner> {
     const organizationId = webIds.next('org');
     await deps.store.organizations.create({ id: organizationId, name, createdAtMs: clock.nowMs() });
-    const { clientId, clientSecret } = await auth.createCredential(organizationId, 'test');
-    const credential = await deps.store.credentials.get(clientId);
-    if (!credential) throw new Error('credential vanished');
+    const { clientId, clientSecret, credential } = await auth.createCredential(
+      organizationId,
+      'test',
+    );
     const { accessToken } = await auth.issueToken(credential);
     return { organizationId, clientId, clientSecret, token: accessToken };
   }
