@@ -1,5 +1,11 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { TahoonError, type Credential, type CredentialSecret } from '@tahoon/core';
+import {
+  SECRET_OVERLAP_DEFAULT_SECONDS,
+  SECRET_OVERLAP_MAX_SECONDS,
+  TahoonError,
+  type Credential,
+  type CredentialSecret,
+} from '@tahoon/core';
 import { hmacHex, hmacVerify, importHmacKey, randomHex } from './crypto.js';
 import type { Deps } from './deps.js';
 import { createTokenKeys, TOKEN_ALGORITHM } from './tokens/signing-keys.js';
@@ -55,12 +61,6 @@ const CLOCK_TOLERANCE_S = 30;
 
 /** Verified tokens remembered at most; the oldest is forgotten first. */
 const VERIFIED_TOKENS_MAX = 10_000;
-
-/** How long a rotated-out secret keeps working when the caller does not say. */
-export const DEFAULT_SECRET_OVERLAP_S = 86_400;
-
-/** The longest a rotated-out secret may keep working: a rotation must end within a week. */
-export const MAX_SECRET_OVERLAP_S = 7 * 86_400;
 
 export interface TokenClaims {
   sub: string;
@@ -168,10 +168,11 @@ export function createAuth(deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'keys' |
   async function rotateSecret(
     organizationId: string,
     credentialId: string,
-    previousSecretExpiresInSeconds = DEFAULT_SECRET_OVERLAP_S,
+    previousSecretExpiresInSeconds = SECRET_OVERLAP_DEFAULT_SECONDS,
   ) {
+    const seconds = Math.min(previousSecretExpiresInSeconds, SECRET_OVERLAP_MAX_SECONDS);
     const { clientSecret, secret } = await newSecret(credentialId, null);
-    const previousExpireAtMs = nowMs() + previousSecretExpiresInSeconds * 1000;
+    const previousExpireAtMs = nowMs() + seconds * 1000;
     const rotated = await deps.store.credentials.rotate(organizationId, secret, previousExpireAtMs);
     if (!rotated) return null;
     return { clientId: credentialId, clientSecret, secretId: secret.id, previousExpireAtMs };

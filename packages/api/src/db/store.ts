@@ -37,8 +37,6 @@ import { bookings, organizations, patients, providers } from './schema.js';
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
 
-const ms = (date: Date | null): number | null => (date ? date.getTime() : null);
-
 function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
   const { updatedAt: _updatedAt, ...rest } = row;
   return rest as ProviderRecord;

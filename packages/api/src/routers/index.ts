@@ -1,6 +1,7 @@
 import { router } from '../trpc/init.js';
 import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
+import { credentialsRouter } from './credentials.js';
 import { patientsRouter } from './patients.js';
 import { providersRouter } from './providers.js';
 
@@ -10,6 +11,7 @@ export const appRouter = router({
   patients: patientsRouter,
   providers: providersRouter,
   bookings: bookingsRouter,
+  credentials: credentialsRouter,
 });
 
 export type AppRouter = typeof appRouter;
