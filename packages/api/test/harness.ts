@@ -118,7 +118,7 @@ export async function openTestDatabase(
   kind: DbKind,
   poolSize = 25,
   phi?: PhiCipher,
-): Promise<{ database: Database; drop: () => Promise<void>; phi: PhiCipher }> {
+): Promise<{ database: Database; drop: () => Promise<void>; phi: PhiCipher; url?: string }> {
   const cipher = phi ?? (await testPhi());
   if (kind === 'postgres') {
     const { url, drop } = await freshPostgres();
@@ -127,6 +127,7 @@ export async function openTestDatabase(
     return {
       database,
       phi: cipher,
+      url,
       drop: async () => {
         await database.close();
         await drop();
@@ -158,6 +159,8 @@ export interface TestGateway {
   logs: string[];
   partnerA: Partner;
   partnerB: Partner;
+  /** The PostgreSQL database's URL, so a test can open a second instance on it. */
+  databaseUrl: string | undefined;
   newPartner(name: string): Promise<Partner>;
   close(): Promise<void>;
 }
@@ -187,7 +190,7 @@ export async function createTestGateway(
   kind: DbKind,
   options: { poolSize?: number; keys?: Keys } = {},
 ): Promise<TestGateway> {
-  const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
+  const { database, drop, phi, url } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
@@ -234,6 +237,7 @@ export async function createTestGateway(
     logs: lines,
     partnerA: await newPartner('Partner A'),
     partnerB: await newPartner('Partner B'),
+    databaseUrl: url,
     newPartner,
     close: drop,
   };
