@@ -12,6 +12,7 @@ import { idempotency } from './http/idempotency.js';
 import { handleRest, handleTrpc } from './http/rest.js';
 import { mountTokenRoutes } from './http/token.js';
 import { mountOpsRoutes } from './http/ops.js';
+import { mountTokenManagementRoutes } from './http/token-management.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { clientIp, credentialRateLimit, tokenFailureRateLimit } from './ratelimit/index.js';
 import { TahoonError } from '@tahoon/core';
@@ -160,6 +161,9 @@ export function createApp(deps: Deps) {
   app.use('/api/auth/token', tokenLimit);
   mountTokenRoutes(app, auth);
   mountOpsRoutes(app, deps);
+  app.use('/v1/oauth/revoke', tokenLimit);
+  app.use('/v1/oauth/introspect', tokenLimit);
+  mountTokenManagementRoutes(app, auth);
 
   // The caller is verified once, before quotas and procedures; a bad token is answered by the
   // procedure (401 problem), so unknown routes still answer 404.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { phiEnvShape, refinePhiEnv } from './phi/index.js';
+import { signingKeySetSchema } from './tokens/signing-keys.js';
 
 const SAMPLE_SECRETS = ['changeme', 'secret', 'password', 'example', 'test'];
 
@@ -30,7 +31,7 @@ export const configSchema = z
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number<string>().int().min(1).max(200).default(10),
     TAHOON_DATA_DIR: z.string().default('.tahoon'),
-    TAHOON_TOKEN_SECRET: strongSecret.optional(),
+    TAHOON_TOKEN_SIGNING_KEYS: signingKeySetSchema.optional(),
     TAHOON_CREDENTIAL_KEY: strongSecret.optional(),
     TAHOON_TOKEN_TTL_SECONDS: z.coerce.number<string>().int().min(60).max(86_400).default(900),
     TAHOON_ISSUER: z.string().default('tahoon'),
@@ -132,7 +133,7 @@ export const configSchema = z
         message: 'must not be true in production: partners could aim webhooks at this host',
       });
     }
-    for (const key of ['TAHOON_TOKEN_SECRET', 'TAHOON_CREDENTIAL_KEY'] as const) {
+    for (const key of ['TAHOON_TOKEN_SIGNING_KEYS', 'TAHOON_CREDENTIAL_KEY'] as const) {
       if (!env[key])
         ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }

@@ -5,11 +5,15 @@ import type { Outbox } from './outbox/index.js';
 import type { PhiCipher } from './phi/index.js';
 import type { RateLimiter } from './ratelimit/index.js';
 import type { Resolver } from './webhooks/ssrf.js';
+import type { SigningKey } from './tokens/signing-keys.js';
 
 /** Secrets the app needs at runtime, already decoded. */
 export interface Keys {
-  /** Signs and verifies access tokens (HS256). */
-  tokenSecret: Uint8Array;
+  /**
+   * Ed25519 private keys for access tokens: the first signs, all verify, and their public
+   * halves are published at `/.well-known/jwks.json`.
+   */
+  tokenSigningKeys: SigningKey[];
   /** Keys the HMAC under which client secrets are stored. */
   credentialKey: Uint8Array;
 }

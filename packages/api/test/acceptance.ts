@@ -37,7 +37,10 @@ export interface TrpcAnswer extends Answer {
 
 /** What the tests read of a procedure's definition. */
 interface ProcedureDef {
-  _def: { type: string; meta?: { openapi?: { method: string; path: string } } };
+  _def: {
+    type: string;
+    meta?: { scope?: string; openapi?: { method: string; path: string } };
+  };
 }
 
 /**
@@ -59,6 +62,11 @@ export function procedureType(name: string): 'query' | 'mutation' {
   const type = procedures()[name]?._def.type;
   if (type !== 'query' && type !== 'mutation') throw new Error(`no procedure ${name}`);
   return type;
+}
+
+/** The scope a procedure declares in `meta.scope`, if any. */
+export function procedureScope(name: string): string | undefined {
+  return procedures()[name]?._def.meta?.scope;
 }
 
 /** The REST route a procedure is served at, e.g. `GET /v1/bookings/{id}`. */
@@ -181,4 +189,5 @@ export const UNKNOWN = {
   patient: 'pat_k3m9q2x7w4n8p5rt',
   booking: 'bkg_k3m9q2x7w4n8p5rt',
   provider: 'prv_k3m9q2x7w4n8p5rt',
+  credential: 'cred_k3m9q2x7w4n8p5rt',
 };

@@ -1,6 +1,7 @@
-import { SignJWT } from 'jose';
+import { base64url as jwtBase64url, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIENCE } from '../src/auth.js';
+import { AUDIENCE, createAuth } from '../src/auth.js';
+import { generateSigningKey, publicJwk, type SigningKey } from '../src/tokens/signing-keys.js';
 import {
   callTrpc,
   expectNoLeak,
@@ -15,7 +16,7 @@ import {
   createTestGateway,
   DB_KINDS,
   rest,
-  TEST_KEYS,
+  TEST_SIGNING_KEY,
   type Answer,
   type TestGateway,
 } from './harness.js';
@@ -519,25 +520,68 @@ function claimsOf(gw: TestGateway) {
   };
 }
 
+/** Another Ed25519 key, unknown to the gateway. */
+const STRANGER_KEY = await generateSigningKey('sgk_stranger');
+
 async function signed(
   gw: TestGateway,
   options: {
-    key?: Uint8Array;
+    key?: SigningKey;
+    kid?: string;
     audience?: string;
     issuer?: string;
     claims?: Record<string, unknown>;
+    withoutExpiry?: boolean;
   },
 ): Promise<string> {
+  const key = options.key ?? TEST_SIGNING_KEY;
   const nowS = Math.floor(gw.clock.nowMs() / 1000);
-  return new SignJWT({ ...claimsOf(gw), ...options.claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+  const jwt = new SignJWT({ ...claimsOf(gw), ...options.claims })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: options.kid ?? key.kid })
     .setSubject(gw.partnerA.clientId)
     .setIssuer(options.issuer ?? gw.deps.config.TAHOON_ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setIssuedAt(nowS)
+    .setJti('0123456789abcdef');
+  if (!options.withoutExpiry) jwt.setExpirationTime(nowS + 900);
+  return jwt.sign(await importJWK(key, 'EdDSA'));
+}
+
+/**
+ * Algorithm confusion: an HS256 token whose HMAC key is the gateway's public key, which anyone
+ * can read from the JWKS, once as the raw key bytes and once as the published JWK text.
+ */
+async function hs256WithPublicKey(gw: TestGateway, form: 'raw' | 'jwk'): Promise<string> {
+  const nowS = Math.floor(gw.clock.nowMs() / 1000);
+  const jwk = publicJwk(TEST_SIGNING_KEY);
+  const secret =
+    form === 'raw'
+      ? jwtBase64url.decode(TEST_SIGNING_KEY.x)
+      : new TextEncoder().encode(JSON.stringify(jwk));
+  return new SignJWT(claimsOf(gw))
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: TEST_SIGNING_KEY.kid })
+    .setSubject(gw.partnerA.clientId)
+    .setIssuer(gw.deps.config.TAHOON_ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(nowS)
     .setExpirationTime(nowS + 900)
     .setJti('0123456789abcdef')
-    .sign(options.key ?? TEST_KEYS.tokenSecret);
+    .sign(secret);
+}
+
+/** A fresh token of partner A, revoked through RFC 7009 before it is used. */
+async function revokedToken(gw: TestGateway): Promise<string> {
+  const credential = await gw.deps.store.credentials.get(gw.partnerA.clientId);
+  if (!credential) throw new Error('partner A has no credential');
+  const auth = createAuth(gw.deps);
+  const { accessToken } = await auth.issueToken(credential);
+  const basic = btoa(`${gw.partnerA.clientId}:${gw.partnerA.clientSecret}`);
+  const call = formPost('/v1/oauth/revoke', `token=${accessToken}`, {
+    authorization: `Basic ${basic}`,
+  });
+  const revoked = await rest(gw, 'POST', call.path, call);
+  expect(revoked.status).toBe(200);
+  return accessToken;
 }
 
 const base64url = (text: string) =>
@@ -587,9 +631,31 @@ const TOKEN_CASES: TokenCase[] = [
     header: async (gw) => bearer(swapOrganization(gw.partnerA.token, gw.partnerB.organizationId)),
   },
   {
-    name: 'a token signed with another key',
-    header: async (gw) => bearer(await signed(gw, { key: new Uint8Array(32).fill(8) })),
+    name: 'a token signed with an unknown key under its own kid',
+    header: async (gw) => bearer(await signed(gw, { key: STRANGER_KEY })),
   },
+  {
+    name: "a token signed with an unknown key under the gateway's kid",
+    header: async (gw) =>
+      bearer(await signed(gw, { key: STRANGER_KEY, kid: TEST_SIGNING_KEY.kid })),
+  },
+  {
+    name: 'a well-signed token naming an unknown kid',
+    header: async (gw) => bearer(await signed(gw, { kid: 'sgk_retired' })),
+  },
+  {
+    name: 'HS256 signed with the public key bytes (algorithm confusion)',
+    header: async (gw) => bearer(await hs256WithPublicKey(gw, 'raw')),
+  },
+  {
+    name: 'HS256 signed with the published JWK text (algorithm confusion)',
+    header: async (gw) => bearer(await hs256WithPublicKey(gw, 'jwk')),
+  },
+  {
+    name: 'a well-signed token without an expiry',
+    header: async (gw) => bearer(await signed(gw, { withoutExpiry: true })),
+  },
+  { name: 'a revoked token', header: async (gw) => bearer(await revokedToken(gw)) },
   {
     name: 'a token for another audience',
     header: async (gw) => bearer(await signed(gw, { audience: 'someone-else' })),

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, docsEnabled, loadConfig, withFileSecrets } from '../src/config.js';
 import { generatePhiEnv } from '../src/phi/index.js';
+import { generateSigningKey } from '../src/tokens/signing-keys.js';
 
-const STRONG = 'b3f1c2d4e5a6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const OTHER = '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0';
+const SIGNING_KEY = await generateSigningKey('sgk_config_a');
+const SIGNING_KEYS = JSON.stringify({ keys: [SIGNING_KEY] });
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -28,9 +30,9 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production without secrets or with weak ones', () => {
-    const found = problems({ NODE_ENV: 'production', TAHOON_TOKEN_SECRET: 'abcd1234' });
-    expect(found.join('\n')).toMatch(/TAHOON_TOKEN_SECRET: must encode at least 32 random bytes/);
-    expect(found.join('\n')).toMatch(/TAHOON_CREDENTIAL_KEY: is required in production/);
+    const found = problems({ NODE_ENV: 'production', TAHOON_CREDENTIAL_KEY: 'abcd1234' });
+    expect(found.join('\n')).toMatch(/TAHOON_CREDENTIAL_KEY: must encode at least 32 random bytes/);
+    expect(found.join('\n')).toMatch(/TAHOON_TOKEN_SIGNING_KEYS: is required in production/);
     expect(found.join('\n')).toMatch(/DATABASE_URL: is required in production/);
     expect(found.join('\n')).toMatch(/TAHOON_PHI_KEYS: is required in production/);
   });
@@ -38,19 +40,43 @@ describe('configuration', () => {
   it('refuses sample and low-entropy secrets of the right length', () => {
     const sample = 'changeme'.repeat(8);
     const repeated = 'ab'.repeat(32);
-    expect(problems({ TAHOON_TOKEN_SECRET: sample }).join()).toMatch(/sample value/);
-    expect(problems({ TAHOON_TOKEN_SECRET: repeated }).join()).toMatch(/not random enough/);
+    expect(problems({ TAHOON_CREDENTIAL_KEY: sample }).join()).toMatch(/sample value/);
+    expect(problems({ TAHOON_CREDENTIAL_KEY: repeated }).join()).toMatch(/not random enough/);
   });
 
   it('starts in production with strong secrets and PostgreSQL', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
-      TAHOON_TOKEN_SECRET: STRONG,
+      TAHOON_TOKEN_SIGNING_KEYS: SIGNING_KEYS,
       TAHOON_CREDENTIAL_KEY: OTHER,
       DATABASE_URL: 'postgres://tahoon@db:5432/tahoon',
       ...generatePhiEnv('prod-1'),
     });
     expect(config.NODE_ENV).toBe('production');
+    expect(config.TAHOON_TOKEN_SIGNING_KEYS).toEqual([SIGNING_KEY]);
+  });
+
+  it('takes signing keys as a JWK set or an array, the first one first', async () => {
+    const newer = await generateSigningKey('sgk_config_b');
+    const asArray = loadConfig({ TAHOON_TOKEN_SIGNING_KEYS: JSON.stringify([newer, SIGNING_KEY]) });
+    expect(asArray.TAHOON_TOKEN_SIGNING_KEYS?.map((k) => k.kid)).toEqual([
+      'sgk_config_b',
+      'sgk_config_a',
+    ]);
+  });
+
+  it('refuses signing keys that are not JSON, public only, of another curve or with one kid twice', () => {
+    const { d: _d, ...publicOnly } = SIGNING_KEY;
+    const cases: [string, RegExp][] = [
+      ['not json', /TAHOON_TOKEN_SIGNING_KEYS: must be a JSON JWK set/],
+      [JSON.stringify({ keys: [] }), /must hold at least one key/],
+      [JSON.stringify([publicOnly]), /TAHOON_TOKEN_SIGNING_KEYS\.keys\.0\.d/],
+      [JSON.stringify([{ ...SIGNING_KEY, crv: 'X25519' }]), /keys\.0\.crv/],
+      [JSON.stringify([SIGNING_KEY, SIGNING_KEY]), /key ids \(kid\) must be unique/],
+    ];
+    for (const [value, expected] of cases) {
+      expect(problems({ TAHOON_TOKEN_SIGNING_KEYS: value }).join('\n')).toMatch(expected);
+    }
   });
 
   it('refuses half a VideoSDK configuration', () => {
@@ -62,7 +88,7 @@ describe('configuration', () => {
 
 describe('secrets mounted as files', () => {
   const files: Record<string, string> = {
-    '/run/secrets/token': `${STRONG}\n`,
+    '/run/secrets/signing-keys': `${SIGNING_KEYS}\n`,
     '/run/secrets/credential': OTHER,
   };
   const read = async (path: string) => {
@@ -74,27 +100,28 @@ describe('secrets mounted as files', () => {
   it('reads NAME_FILE into NAME, trimmed', async () => {
     const env = await withFileSecrets(
       {
-        TAHOON_TOKEN_SECRET_FILE: '/run/secrets/token',
+        TAHOON_TOKEN_SIGNING_KEYS_FILE: '/run/secrets/signing-keys',
         TAHOON_CREDENTIAL_KEY_FILE: '/run/secrets/credential',
       },
       read,
     );
-    expect(env.TAHOON_TOKEN_SECRET).toBe(STRONG);
+    expect(env.TAHOON_TOKEN_SIGNING_KEYS).toBe(SIGNING_KEYS);
+    expect(loadConfig(env).TAHOON_TOKEN_SIGNING_KEYS).toEqual([SIGNING_KEY]);
     expect(loadConfig(env).TAHOON_CREDENTIAL_KEY).toBe(OTHER);
   });
 
   it('refuses both NAME and NAME_FILE, and a file it cannot read', async () => {
     const error = await withFileSecrets(
       {
-        TAHOON_TOKEN_SECRET: STRONG,
-        TAHOON_TOKEN_SECRET_FILE: '/run/secrets/token',
+        TAHOON_TOKEN_SIGNING_KEYS: SIGNING_KEYS,
+        TAHOON_TOKEN_SIGNING_KEYS_FILE: '/run/secrets/signing-keys',
         TAHOON_CREDENTIAL_KEY_FILE: '/run/secrets/missing',
       },
       read,
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'TAHOON_TOKEN_SECRET: set either TAHOON_TOKEN_SECRET or TAHOON_TOKEN_SECRET_FILE, not both',
+      'TAHOON_TOKEN_SIGNING_KEYS: set either TAHOON_TOKEN_SIGNING_KEYS or TAHOON_TOKEN_SIGNING_KEYS_FILE, not both',
       'TAHOON_CREDENTIAL_KEY_FILE: cannot read the file it names',
     ]);
   });

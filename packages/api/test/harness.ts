@@ -7,7 +7,8 @@ import { createApp } from '../src/app.js';
 import { createAuth } from '../src/auth.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { webIds } from '../src/crypto.js';
-import type { Deps } from '../src/deps.js';
+import type { Deps, Keys } from '../src/deps.js';
+import { generateSigningKey } from '../src/tokens/signing-keys.js';
 import { openPglite, openPostgres, type Database } from '../src/node/database.js';
 import { createLogger } from '../src/node/runtime.js';
 import { createRateLimiter } from '../src/ratelimit/index.js';
@@ -120,7 +121,7 @@ export async function openTestDatabase(
   kind: DbKind,
   poolSize = 25,
   phi?: PhiCipher,
-): Promise<{ database: Database; drop: () => Promise<void>; phi: PhiCipher }> {
+): Promise<{ database: Database; drop: () => Promise<void>; phi: PhiCipher; url?: string }> {
   const cipher = phi ?? (await testPhi());
   if (kind === 'postgres') {
     const { url, drop } = await freshPostgres();
@@ -129,6 +130,7 @@ export async function openTestDatabase(
     return {
       database,
       phi: cipher,
+      url,
       drop: async () => {
         await database.close();
         await drop();
@@ -160,12 +162,17 @@ export interface TestGateway {
   logs: string[];
   partnerA: Partner;
   partnerB: Partner;
+  /** The PostgreSQL database's URL, so a test can open a second instance on it. */
+  databaseUrl: string | undefined;
   newPartner(name: string): Promise<Partner>;
   close(): Promise<void>;
 }
 
-export const TEST_KEYS = {
-  tokenSecret: new Uint8Array(32).fill(7),
+/** The key the test gateways sign access tokens with; tests forge tokens against it. */
+export const TEST_SIGNING_KEY = await generateSigningKey('sgk_test_signing_a');
+
+export const TEST_KEYS: Keys = {
+  tokenSigningKeys: [TEST_SIGNING_KEY],
   credentialKey: new Uint8Array(32).fill(9),
 };
 
@@ -193,9 +200,11 @@ export async function createTestGateway(
     config?: Record<string, string>;
     /** DNS for webhook URL checks (test/fakes/dns.ts). */
     webhookResolver?: Resolver;
+    /** Token signing keys instead of the test ones (rotation tests). */
+    keys?: Keys;
   } = {},
 ): Promise<TestGateway> {
-  const { database, drop, phi } = await openTestDatabase(kind, options.poolSize);
+  const { database, drop, phi, url } = await openTestDatabase(kind, options.poolSize);
   const clock = fixedClock();
   const video = recordingVideo();
   const { lines, logger } = captureLogs();
@@ -225,7 +234,7 @@ export async function createTestGateway(
     clock,
     ids: webIds,
     video,
-    keys: TEST_KEYS,
+    keys: options.keys ?? TEST_KEYS,
     phi,
     // Quotas are raised so bursts in tests measure the gateway, not throttling; the limiter's own
     // tests cover the limits.
@@ -246,9 +255,10 @@ export async function createTestGateway(
   async function newPartner(name: string): Promise<Partner> {
     const organizationId = webIds.next('org');
     await deps.store.organizations.create({ id: organizationId, name, createdAtMs: clock.nowMs() });
-    const { clientId, clientSecret } = await auth.createCredential(organizationId, 'test');
-    const credential = await deps.store.credentials.get(clientId);
-    if (!credential) throw new Error('credential vanished');
+    const { clientId, clientSecret, credential } = await auth.createCredential(
+      organizationId,
+      'test',
+    );
     const { accessToken } = await auth.issueToken(credential);
     return { organizationId, clientId, clientSecret, token: accessToken };
   }
@@ -263,6 +273,7 @@ export async function createTestGateway(
     logs: lines,
     partnerA: await newPartner('Partner A'),
     partnerB: await newPartner('Partner B'),
+    databaseUrl: url,
     newPartner,
     close: drop,
   };

@@ -108,7 +108,7 @@ describe.each(DB_KINDS)('verified tokens held in memory on %s', (kind) => {
     }
   });
 
-  it('stops an accepted token soon after its credential is revoked', async () => {
+  it('stops an accepted token on its next use once its credential is revoked', async () => {
     const partner = await gw.newPartner('Revoked Clinic');
     expect((await read(partner.token)).status).toBe(200);
 
@@ -117,14 +117,10 @@ describe.each(DB_KINDS)('verified tokens held in memory on %s', (kind) => {
       partner.clientId,
       gw.clock.nowMs(),
     );
-    gw.clock.advance(6_000);
-    try {
-      const answer = await read(partner.token);
-      expect(answer.status).toBe(401);
-      expect(answer.body).toMatchObject({ code: 'UNAUTHENTICATED' });
-    } finally {
-      gw.clock.advance(-6_000);
-    }
+
+    const answer = await read(partner.token);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('refuses a token whose signature was altered after the genuine one was accepted', async () => {

@@ -12,3 +12,4 @@ export * from './schedule.js';
 export * from './text.js';
 export * from './time.js';
 export * from './webhooks.js';
+export * from './credential.js';

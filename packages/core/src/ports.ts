@@ -42,13 +42,37 @@ export interface Organization {
 export interface Credential {
   id: string;
   organizationId: string;
-  /** HMAC-SHA256 of the secret under the server's credential key, hex. */
-  secretHash: string;
   label: string | null;
+  /** What tokens issued to this credential may do; a token carries these or fewer. */
+  scopes: string[];
   createdAtMs: number;
   expiresAtMs: number | null;
   revokedAtMs: number | null;
   lastUsedAtMs: number | null;
+}
+
+/**
+ * One client secret of a credential. A credential holds several while a rotation overlaps: the
+ * new secret, and the old one until its expiry.
+ */
+export interface CredentialSecret {
+  id: string;
+  credentialId: string;
+  /** HMAC-SHA256 of the secret under the server's credential key, hex. */
+  hash: string;
+  createdAtMs: number;
+  expiresAtMs: number | null;
+  lastUsedAtMs: number | null;
+  revokedAtMs: number | null;
+}
+
+/** An access token revoked before its expiry (RFC 7009), remembered until it would expire. */
+export interface RevokedToken {
+  jti: string;
+  organizationId: string;
+  credentialId: string;
+  expiresAtMs: number;
+  revokedAtMs: number;
 }
 
 export interface ProviderRecord extends Provider {
@@ -89,11 +113,39 @@ export interface Store {
     get(id: string): Promise<Organization | null>;
   };
   credentials: {
-    create(credential: Credential): Promise<void>;
+    /** Stores a credential and its first secret together. */
+    create(credential: Credential, secret: CredentialSecret): Promise<void>;
     get(id: string): Promise<Credential | null>;
+    /** The organization's credential, or null for another organization's or an unknown id. */
+    getOwned(organizationId: string, id: string): Promise<Credential | null>;
     list(organizationId: string): Promise<Credential[]>;
     revoke(organizationId: string, id: string, atMs: number): Promise<boolean>;
-    touch(id: string, atMs: number): Promise<void>;
+    /** Records that the credential and the secret it used were just used. */
+    touch(id: string, atMs: number, secretId?: string): Promise<void>;
+    /** Every secret of the credential, newest first, revoked and expired ones included. */
+    secrets(credentialId: string): Promise<CredentialSecret[]>;
+    /**
+     * Adds a new secret to an active credential of the organization and makes its other live
+     * secrets expire at `previousExpireAtMs` at the latest, atomically. False if no such
+     * active credential.
+     */
+    rotate(
+      organizationId: string,
+      secret: CredentialSecret,
+      previousExpireAtMs: number,
+    ): Promise<boolean>;
+  };
+  /** Access tokens revoked before their expiry; every authenticated request consults it. */
+  revokedTokens: {
+    /** Remembers a revocation; revoking the same token twice changes nothing. */
+    add(token: RevokedToken): Promise<void>;
+    /** The token's credential, as it is now, and whether the token itself was revoked. */
+    status(
+      credentialId: string,
+      jti: string,
+    ): Promise<{ credential: Credential | null; revoked: boolean }>;
+    /** Forgets revocations of tokens that expired before `beforeMs`; how many. */
+    purgeExpired(beforeMs: number): Promise<number>;
   };
   patients: {
     create(

@@ -27,8 +27,17 @@ export const credentials = pgTable(
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id),
-    secretHash: text('secret_hash').notNull(),
     label: text('label'),
+    /**
+     * Scopes granted to the credential. Credentials made before scopes existed could do every
+     * partner operation, so they keep exactly those.
+     */
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(
+        sql`array['patients:read','patients:write','providers:read','bookings:read','bookings:write']`,
+      ),
     createdAt: instant('created_at').notNull(),
     expiresAt: instant('expires_at'),
     revokedAt: instant('revoked_at'),
@@ -308,4 +317,42 @@ export const notifications = pgTable(
     updatedAt: instant('updated_at').notNull(),
   },
   (t) => [uniqueIndex('notifications_event_device_key').on(t.eventId, t.deviceId)],
+);
+
+/**
+ * Client secrets, several per credential while a rotation overlaps. Only the HMAC of each
+ * secret under the server's credential key is kept.
+ */
+export const credentialSecrets = pgTable(
+  'credential_secrets',
+  {
+    id: text('id').primaryKey(),
+    credentialId: text('credential_id')
+      .notNull()
+      .references(() => credentials.id),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at'),
+    lastUsedAt: instant('last_used_at'),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [index('credential_secrets_credential_idx').on(t.credentialId)],
+);
+
+/**
+ * Access tokens revoked before their expiry (RFC 7009), checked on every authenticated request
+ * by every instance. A row is useless once its token has expired and may then be purged.
+ */
+export const revokedTokens = pgTable(
+  'revoked_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    credentialId: text('credential_id').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at').notNull(),
+  },
+  (t) => [index('revoked_tokens_expires_idx').on(t.expiresAt)],
 );

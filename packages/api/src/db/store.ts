@@ -21,7 +21,6 @@ import {
   type BookingListFilter,
   type BookingStatus,
   type CancelledBy,
-  type Credential,
   type Interval,
   type Page,
   type ProviderRecord,
@@ -31,14 +30,13 @@ import {
 } from '@tahoon/core';
 import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { createCredentialStore, createRevokedTokenStore } from './credentials.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createNotificationStore } from './notifications.js';
 import { createPatientStore } from './patients.js';
-import { bookings, credentials, organizations, patients, providers } from './schema.js';
+import { bookings, organizations, patients, providers } from './schema.js';
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
-
-const ms = (date: Date | null): number | null => (date ? date.getTime() : null);
 
 function toProvider(row: typeof providers.$inferSelect): ProviderRecord {
   const { updatedAt: _updatedAt, ...rest } = row;
@@ -78,19 +76,6 @@ export function toBooking(row: typeof bookings.$inferSelect): Booking {
         : null,
     history: row.history,
     createdAtMs: row.createdAt.getTime(),
-  };
-}
-
-function toCredential(row: typeof credentials.$inferSelect): Credential {
-  return {
-    id: row.id,
-    organizationId: row.organizationId,
-    secretHash: row.secretHash,
-    label: row.label,
-    createdAtMs: row.createdAt.getTime(),
-    expiresAtMs: ms(row.expiresAt),
-    revokedAtMs: ms(row.revokedAt),
-    lastUsedAtMs: ms(row.lastUsedAt),
   };
 }
 
@@ -280,44 +265,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
       },
     },
 
-    credentials: {
-      async create(c) {
-        await db.insert(credentials).values({
-          id: c.id,
-          organizationId: c.organizationId,
-          secretHash: c.secretHash,
-          label: c.label,
-          createdAt: new Date(c.createdAtMs),
-          expiresAt: c.expiresAtMs === null ? null : new Date(c.expiresAtMs),
-        });
-      },
-      async get(id) {
-        const [row] = await db.select().from(credentials).where(eq(credentials.id, id));
-        return row ? toCredential(row) : null;
-      },
-      async list(organizationId) {
-        const rows = await db
-          .select()
-          .from(credentials)
-          .where(eq(credentials.organizationId, organizationId))
-          .orderBy(asc(credentials.createdAt), asc(credentials.id));
-        return rows.map(toCredential);
-      },
-      async revoke(organizationId, id, atMs) {
-        const rows = await db
-          .update(credentials)
-          .set({ revokedAt: new Date(atMs) })
-          .where(and(eq(credentials.id, id), eq(credentials.organizationId, organizationId)))
-          .returning({ id: credentials.id });
-        return rows.length > 0;
-      },
-      async touch(id, atMs) {
-        await db
-          .update(credentials)
-          .set({ lastUsedAt: new Date(atMs) })
-          .where(eq(credentials.id, id));
-      },
-    },
+    credentials: createCredentialStore(db),
+    revokedTokens: createRevokedTokenStore(db),
 
     patients: createPatientStore(db, options.phi),
     idempotency: createIdempotencyStore(db),

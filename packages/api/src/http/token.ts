@@ -4,11 +4,17 @@ import type { Auth } from '../auth.js';
 import { problem, problemResponse } from './problem.js';
 import type { AppEnv } from './env.js';
 
-type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type';
+export type OAuthError =
+  'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
 
-const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
+export const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-function oauthProblem(c: HonoContext<AppEnv>, error: OAuthError, detail: string, field?: string) {
+export function oauthProblem(
+  c: HonoContext<AppEnv>,
+  error: OAuthError,
+  detail: string,
+  field?: string,
+) {
   const code = error === 'invalid_client' ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
   const body = {
     ...problem(
@@ -25,7 +31,7 @@ function oauthProblem(c: HonoContext<AppEnv>, error: OAuthError, detail: string,
 }
 
 /** Reads a token request body as RFC 6749 form fields, or as JSON for convenience. */
-async function readFields(c: HonoContext<AppEnv>): Promise<Record<string, string> | null> {
+export async function readFields(c: HonoContext<AppEnv>): Promise<Record<string, string> | null> {
   const type = c.req.header('content-type') ?? '';
   try {
     if (type.startsWith('application/x-www-form-urlencoded')) {
@@ -45,7 +51,9 @@ async function readFields(c: HonoContext<AppEnv>): Promise<Record<string, string
 }
 
 /** HTTP Basic per RFC 6749 §2.3.1: both parts are form-urlencoded before base64. */
-function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
+export function basicCredentials(
+  header: string | undefined,
+): { id: string; secret: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
   if (!match?.[1]) return null;
   try {
@@ -59,15 +67,29 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-async function grant(c: HonoContext<AppEnv>, auth: Auth, clientId: string | null, secret: string) {
+/** The credential the secret belongs to, or null for any wrong answer. */
+export async function authenticateClient(auth: Auth, clientId: string | null, secret: string) {
   try {
-    const credential = await auth.checkSecret(clientId, secret);
-    c.get('log').info({ credentialId: credential.id }, 'access token issued');
-    return await auth.issueToken(credential);
+    return await auth.checkSecret(clientId, secret);
   } catch (error) {
     if (error instanceof TahoonError && error.code === 'UNAUTHENTICATED') return null;
     throw error;
   }
+}
+
+async function grant(
+  c: HonoContext<AppEnv>,
+  auth: Auth,
+  clientId: string | null,
+  secret: string,
+  requestedScope?: string,
+) {
+  const credential = await authenticateClient(auth, clientId, secret);
+  if (!credential) return 'invalid_client' as const;
+  const scopes = auth.grantScopes(credential, requestedScope);
+  if (!scopes) return 'invalid_scope' as const;
+  c.get('log').info({ credentialId: credential.id }, 'access token issued');
+  return auth.issueToken(credential, scopes);
 }
 
 /**
@@ -94,8 +116,18 @@ export function mountTokenRoutes(app: Hono<AppEnv>, auth: Auth): void {
     if (!id || !secret) {
       return oauthProblem(c, 'invalid_client', 'Send client_id and client_secret');
     }
-    const token = await grant(c, auth, id, secret);
-    if (!token) return oauthProblem(c, 'invalid_client', 'The client credentials are not valid');
+    const token = await grant(c, auth, id, secret, fields.scope);
+    if (token === 'invalid_client') {
+      return oauthProblem(c, 'invalid_client', 'The client credentials are not valid');
+    }
+    if (token === 'invalid_scope') {
+      return oauthProblem(
+        c,
+        'invalid_scope',
+        'scope names a scope this credential was not granted',
+        'scope',
+      );
+    }
     return c.json(
       {
         access_token: token.accessToken,
@@ -118,7 +150,9 @@ export function mountTokenRoutes(app: Hono<AppEnv>, auth: Auth): void {
       return oauthProblem(c, 'invalid_request', 'access_key is required', 'access_key');
     }
     const token = await grant(c, auth, null, fields.access_key);
-    if (!token) return oauthProblem(c, 'invalid_client', 'The access key is not valid');
+    if (typeof token === 'string') {
+      return oauthProblem(c, 'invalid_client', 'The access key is not valid');
+    }
     return c.json(
       { access_token: token.accessToken, token_type: 'bearer', expires_in: token.expiresIn },
       200,

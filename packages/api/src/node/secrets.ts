@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { decodeSecret } from '../config.js';
-import { randomHex } from '../crypto.js';
+import { randomHex, webIds } from '../crypto.js';
 import type { Keys } from '../deps.js';
 import {
   createPhiCipher,
@@ -11,9 +11,12 @@ import {
   type PhiCipher,
   type PhiEnv,
 } from '../phi/index.js';
+import { generateSigningKey, type SigningKey } from '../tokens/signing-keys.js';
 
 interface LocalSecrets {
-  tokenSecret: string;
+  /** Signed HS256 tokens before access tokens moved to EdDSA; no longer read. */
+  tokenSecret?: string;
+  tokenSigningKeys?: SigningKey[];
   credentialKey: string;
   phi?: PhiEnv;
 }
@@ -32,26 +35,37 @@ async function readJson<T>(path: string): Promise<T | null> {
  * outside the repository, so tokens survive a restart.
  */
 export async function resolveKeys(config: Config): Promise<Keys> {
-  if (config.TAHOON_TOKEN_SECRET && config.TAHOON_CREDENTIAL_KEY) {
+  if (config.TAHOON_TOKEN_SIGNING_KEYS && config.TAHOON_CREDENTIAL_KEY) {
     return {
-      tokenSecret: decodeSecret(config.TAHOON_TOKEN_SECRET),
+      tokenSigningKeys: config.TAHOON_TOKEN_SIGNING_KEYS,
       credentialKey: decodeSecret(config.TAHOON_CREDENTIAL_KEY),
     };
   }
   if (config.NODE_ENV === 'production') {
-    throw new Error('TAHOON_TOKEN_SECRET and TAHOON_CREDENTIAL_KEY are required in production');
+    throw new Error(
+      'TAHOON_TOKEN_SIGNING_KEYS and TAHOON_CREDENTIAL_KEY are required in production',
+    );
   }
-  const path = join(config.TAHOON_DATA_DIR, 'secrets.json');
-  let local = await readJson<LocalSecrets>(path);
-  if (!local) {
-    local = { tokenSecret: randomHex(32), credentialKey: randomHex(32) };
-    await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
-    await writeFile(path, JSON.stringify(local, null, 2) + '\n', { mode: 0o600 });
-  }
+  const local = await localSecrets(config);
   return {
-    tokenSecret: decodeSecret(config.TAHOON_TOKEN_SECRET ?? local.tokenSecret),
+    tokenSigningKeys: config.TAHOON_TOKEN_SIGNING_KEYS ?? local.tokenSigningKeys ?? [],
     credentialKey: decodeSecret(config.TAHOON_CREDENTIAL_KEY ?? local.credentialKey),
   };
+}
+
+/**
+ * The development secrets in the data folder, generated on first use. A folder from before
+ * EdDSA tokens gains a signing key and keeps everything else.
+ */
+async function localSecrets(config: Config): Promise<LocalSecrets> {
+  const path = join(config.TAHOON_DATA_DIR, 'secrets.json');
+  const local = (await readJson<LocalSecrets>(path)) ?? { credentialKey: randomHex(32) };
+  if (local.tokenSigningKeys?.length) return local;
+  local.tokenSigningKeys = [await generateSigningKey(webIds.next('sgk'))];
+  delete local.tokenSecret;
+  await mkdir(config.TAHOON_DATA_DIR, { recursive: true });
+  await writeFile(path, JSON.stringify(local, null, 2) + '\n', { mode: 0o600 });
+  return local;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { router } from '../trpc/init.js';
 import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
+import { credentialsRouter } from './credentials.js';
 import { patientsRouter } from './patients.js';
 import { providersRouter } from './providers.js';
 import { devicesRouter } from './devices.js';
@@ -16,6 +17,7 @@ export const appRouter = router({
   webhookEndpoints: webhooksRouter,
   events: eventsRouter,
   devices: devicesRouter,
+  credentials: credentialsRouter,
 });
 
 export type AppRouter = typeof appRouter;

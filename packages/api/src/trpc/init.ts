@@ -55,13 +55,28 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
-/** Procedures for partners: a valid access token for an organization is required. */
-export const partnerProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/**
+ * Procedures for partners: a valid access token for an organization is required, and the token
+ * must carry the scope the procedure declares in `meta.scope`. A procedure that declares none
+ * is refused to everyone, so a forgotten declaration fails closed.
+ */
+export const partnerProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
   const principal = ctx.principal;
   if (!principal) {
     throw toTrpcError(
       ctx.authError ??
         new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
+    );
+  }
+  const scope = meta?.scope;
+  if (!scope || !principal.scopes.includes(scope)) {
+    throw toTrpcError(
+      new TahoonError({
+        code: 'FORBIDDEN',
+        detail: scope
+          ? `This token lacks the ${scope} scope`
+          : 'This operation declares no scope; no token may call it',
+      }),
     );
   }
   const log = ctx.log.child({
