@@ -17,6 +17,7 @@ export const ALL_SCOPES = [
   'providers:read',
   'bookings:read',
   'bookings:write',
+  'credentials:admin',
 ] as const;
 
 export const AUDIENCE = 'tahoon-api';

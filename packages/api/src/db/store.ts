@@ -33,6 +33,7 @@ import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createPatientStore } from './patients.js';
+import { createSigningStore } from './signing.js';
 import { bookings, credentials, organizations, patients, providers } from './schema.js';
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
@@ -512,6 +513,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
         return row ? toBooking(row) : null;
       },
     },
+
+    signing: createSigningStore(db),
 
     ready: options.ready,
     close: options.close,

@@ -3,6 +3,8 @@ import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
 import { patientsRouter } from './patients.js';
 import { providersRouter } from './providers.js';
+import { organizationRouter } from './organization.js';
+import { signingKeysRouter } from './signing-keys.js';
 
 /** Every partner operation, named `noun.verb`, served at /trpc and as REST under /v1. */
 export const appRouter = router({
@@ -10,6 +12,8 @@ export const appRouter = router({
   patients: patientsRouter,
   providers: providersRouter,
   bookings: bookingsRouter,
+  organization: organizationRouter,
+  signingKeys: signingKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;
