@@ -121,8 +121,10 @@ export const organizationSettingsSchema = z
   .meta({ id: 'Organization' });
 
 export const organizationUpdateInput = z.strictObject({
+  // The pipe keeps the REST layer from coercing "on" or 1 into true: a body sends a boolean.
   requireSignedRequests: z
     .boolean()
+    .pipe(z.boolean())
     .optional()
     .describe('Refuse every request without a valid signature; turn on only with a signing key'),
 });
