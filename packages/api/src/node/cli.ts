@@ -10,6 +10,7 @@ import { parseProviderImport } from '../seed/provider-import.js';
 import { markBooking } from '../services/bookings.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
+import { SIGNING_COMMANDS, SIGNING_OPTIONS, SIGNING_USAGE } from './cli-signing.js';
 import { runningServerPid, startServer } from './server.js';
 
 /** Exit status 2: the command line or its input is wrong; nothing was changed. */
@@ -28,6 +29,7 @@ Commands:
   providers import FILE                       import providers (docs/providers-import.schema.json)
   bookings mark --id BOOKING_ID --status completed|no_show
   openapi                                     print the OpenAPI document
+${SIGNING_USAGE}
 
 Options: --json prints exactly one JSON document on stdout.
 Environment: DATABASE_URL (unset: embedded database in TAHOON_DATA_DIR), PORT, TAHOON_DATA_DIR.`;
@@ -42,6 +44,7 @@ const OPTIONS = {
   id: { type: 'string' },
   status: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...SIGNING_OPTIONS,
 } as const;
 
 type Values = ReturnType<
@@ -252,8 +255,14 @@ async function run(argv: string[]): Promise<void> {
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       return;
     }
-    default:
+    default: {
+      const signing = SIGNING_COMMANDS[`${command} ${sub ?? ''}`.trim()];
+      if (signing) {
+        const usage = (message: string) => new UsageError(message);
+        return signing({ values, args: positionals.slice(2), json, withRuntime, print, usage });
+      }
       throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+    }
   }
 }
 
