@@ -248,7 +248,12 @@ export function signedRequests(deps: Pick<Deps, 'store' | 'clock' | 'phi'>) {
     const found = readHeaders(c);
     if (Object.keys(found).length === 0) {
       if (!(await required(principal.organizationId, deps.clock.nowMs()))) return next();
-      return refuse(c, new Refusal('This organization requires signed requests; sign it'));
+      return refuse(
+        c,
+        new Refusal(
+          'This organization requires signed requests; send the Tahoon-Signature headers',
+        ),
+      );
     }
 
     const headers = parseHeaders(found);
