@@ -3,7 +3,9 @@
  * their code against, so the gateway is held to it: the canonical string and signature printed
  * there are the ones its verifier computes, and the request it describes is accepted.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalString } from '@tahoon/core';
@@ -74,6 +76,39 @@ describe('the README worked example', () => {
     expect(example.headers['tahoon-signature-key']).toBe(example.keyId);
     expect(example.headers['tahoon-timestamp']).toBe(example.timestamp);
     expect(example.headers['tahoon-nonce']).toBe(example.nonce);
+  });
+});
+
+/** The README's curl-and-openssl lines that compute the body hash and the signature. */
+async function shellRecipe(): Promise<string> {
+  const readme = await readFile(README, 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Signed requests'),
+    readme.indexOf('### Worked example'),
+  );
+  const lines = (/```sh\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '').split('\n');
+  const from = lines.findIndex((line) => line.startsWith('HASH='));
+  const to = lines.findIndex((line) => line.startsWith('curl '));
+  expect(from, 'the shell recipe computes HASH before curl').toBeGreaterThanOrEqual(0);
+  return lines.slice(from, to).join('\n');
+}
+
+describe('the README shell recipe', () => {
+  it('computes the worked example with printf and openssl', async () => {
+    const example = await workedExample();
+    const script = [
+      `SIGNING_SECRET='${example.secret}'`,
+      `BODY='${example.body}'`,
+      `TARGET='${example.target}'`,
+      `TS=${example.timestamp}`,
+      `NONCE=${example.nonce}`,
+      await shellRecipe(),
+      'printf "%s v1=%s" "$HASH" "$SIG"',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)('bash', ['-c', script]);
+    expect(stdout).toBe(
+      `${example.headers['tahoon-content-sha256']} ${example.headers['tahoon-signature']}`,
+    );
   });
 });
 

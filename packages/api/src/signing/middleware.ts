@@ -141,12 +141,13 @@ function refuse(c: Context<AppEnv>, refusal: Refusal): Response {
   return refusalResponse(c, problem('SIGNATURE_INVALID', refusal.detail, c.get('requestId')));
 }
 
-function keyRefusal(
+/** The key, when it may sign this caller's requests now; otherwise why not. */
+function usableKey(
   key: SigningKeyRecord | null,
   keyId: string,
   principal: Principal,
   nowMs: number,
-) {
+): SigningKeyRecord | Refusal {
   if (!key) return new Refusal(`Unknown signing key ${keyId}`);
   if (key.credentialId !== principal.credentialId) {
     return new Refusal(`The signing key ${keyId} belongs to another credential than the token`);
@@ -154,7 +155,7 @@ function keyRefusal(
   const status = signingKeyStatus(key, nowMs);
   if (status === 'revoked') return new Refusal(`The signing key ${keyId} is revoked`);
   if (status === 'expired') return new Refusal(`The signing key ${keyId} has expired`);
-  return null;
+  return key;
 }
 
 /**
@@ -215,9 +216,9 @@ export function signedRequests(deps: Pick<Deps, 'store' | 'clock' | 'phi'>) {
       return new Refusal('Tahoon-Content-SHA256 does not match the request body');
     }
 
-    const key = await deps.store.signing.getKey(principal.organizationId, headers.keyId);
-    const unusable = keyRefusal(key, headers.keyId, principal, nowMs);
-    if (unusable || !key) return unusable ?? new Refusal('Unknown signing key');
+    const stored = await deps.store.signing.getKey(principal.organizationId, headers.keyId);
+    const key = usableKey(stored, headers.keyId, principal, nowMs);
+    if (key instanceof Refusal) return key;
 
     const parts: SignedParts = {
       method: c.req.method,
