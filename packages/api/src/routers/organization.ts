@@ -14,8 +14,8 @@ const ERRORS = [400, 401, 403, 404, 409];
 
 const UPDATE_DESCRIPTION =
   'requireSignedRequests: true refuses every request of your organization that is not signed ' +
-  '(see "Signed requests"); it needs an active signing key. Other instances of the gateway ' +
-  'apply a change within 5 seconds.';
+  '(see "Signed requests"); it needs an active signing key. The change applies at once on the ' +
+  'instance that makes it and within 5 seconds on the others.';
 
 async function settingsOf(deps: Deps, organizationId: string): Promise<OrganizationSettings> {
   const org = await deps.store.organizations.get(organizationId);

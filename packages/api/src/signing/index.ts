@@ -10,5 +10,6 @@ export {
   setSigningRequired,
   signingKeyView,
 } from './keys.js';
-export { REQUIREMENT_CACHE_MS, signedRequests } from './middleware.js';
+export { signedRequests } from './middleware.js';
+export { REQUIREMENT_CACHE_MS, signingRequired } from './requirement.js';
 export { importSigningSecret, newSigningSecret, sha256Hex, signatureFor } from './recipe.js';

@@ -7,6 +7,7 @@ import {
 import type { Deps } from '../deps.js';
 import type { PhiContext } from '../phi/index.js';
 import { newSigningSecret } from './recipe.js';
+import { forgetRequirement } from './requirement.js';
 
 /**
  * Creating, rotating and revoking signing keys: shared by the admin procedures and the operator
@@ -153,4 +154,5 @@ export async function setSigningRequired(deps: KeyDeps, organizationId: string, 
   if (!(await deps.store.signing.setRequired(organizationId, on))) {
     throw notFound(`organization ${organizationId}`);
   }
+  forgetRequirement(deps.store, organizationId);
 }

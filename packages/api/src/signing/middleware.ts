@@ -17,13 +17,8 @@ import type { Deps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { problem, problemResponse, type Problem } from '../http/problem.js';
 import { secretContext } from './keys.js';
+import { signingRequired } from './requirement.js';
 import { importSigningSecret, macMatches, sha256Hex } from './recipe.js';
-
-/**
- * How long an instance trusts what it read of an organization's requirement. Turning the
- * requirement on or off takes effect within this time on every instance.
- */
-export const REQUIREMENT_CACHE_MS = 5_000;
 
 /** Expired nonces are deleted at most this often per instance. */
 const NONCE_PURGE_INTERVAL_MS = 60_000;
@@ -165,17 +160,8 @@ function usableKey(
  * signature is never silently ignored. Refusals are 401 SIGNATURE_INVALID problems.
  */
 export function signedRequests(deps: Pick<Deps, 'store' | 'clock' | 'phi'>) {
-  const requirement = new Map<string, { required: boolean; until: number }>();
   const hmacKeys = new Map<string, Promise<CryptoKey>>();
   let nextPurgeMs = 0;
-
-  async function required(organizationId: string, nowMs: number): Promise<boolean> {
-    const cached = requirement.get(organizationId);
-    if (cached && cached.until > nowMs) return cached.required;
-    const value = (await deps.store.signing.required(organizationId)) ?? false;
-    requirement.set(organizationId, { required: value, until: nowMs + REQUIREMENT_CACHE_MS });
-    return value;
-  }
 
   /** Unsealing and importing cost more than the MAC; a key's sealed text names it exactly. */
   function hmacKeyOf(key: SigningKeyRecord): Promise<CryptoKey> {
@@ -248,7 +234,8 @@ export function signedRequests(deps: Pick<Deps, 'store' | 'clock' | 'phi'>) {
 
     const found = readHeaders(c);
     if (Object.keys(found).length === 0) {
-      if (!(await required(principal.organizationId, deps.clock.nowMs()))) return next();
+      const nowMs = deps.clock.nowMs();
+      if (!(await signingRequired(deps.store, principal.organizationId, nowMs))) return next();
       return refuse(
         c,
         new Refusal(
