@@ -15,7 +15,10 @@ import { mountOpsRoutes } from './http/ops.js';
 import { mountTokenManagementRoutes } from './http/token-management.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { clientIp, credentialRateLimit, tokenFailureRateLimit } from './ratelimit/index.js';
-import { TahoonError } from '@tahoon/core';
+import { SIGNATURE_HEADERS, TahoonError } from '@tahoon/core';
+import { signedRequests } from './signing/index.js';
+
+const SIGNATURE_HEADER_NAMES = Object.values(SIGNATURE_HEADERS);
 
 const INBOUND_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
@@ -108,7 +111,13 @@ export function createApp(deps: Deps) {
       '*',
       cors({
         origin: (origin) => (origins.includes(origin) ? origin : null),
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+        allowHeaders: [
+          'authorization',
+          'content-type',
+          'idempotency-key',
+          'x-request-id',
+          ...SIGNATURE_HEADER_NAMES,
+        ],
         exposeHeaders: ['x-request-id', 'retry-after'],
         maxAge: 600,
       }),
@@ -184,7 +193,9 @@ export function createApp(deps: Deps) {
     keyOf: (c) => c.get('principal')?.credentialId,
   });
   const remember = idempotency(deps.store, () => deps.clock.nowMs());
-  for (const path of ['/v1/*', '/trpc/*']) app.use(path, authenticate, quota, remember);
+  // Signatures are checked once the caller is known: a key must belong to the token's credential.
+  const signatures = signedRequests(deps);
+  for (const path of ['/v1/*', '/trpc/*']) app.use(path, authenticate, signatures, quota, remember);
   app.all('/trpc/*', (c) => handleTrpc(c, deps, auth));
   app.all('/v1/*', (c) => handleRest(c, deps, auth));
 

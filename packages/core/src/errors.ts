@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  SIGNATURE_INVALID: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -46,6 +47,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Something went wrong on our side',
   UNAVAILABLE: 'A dependency is unavailable; try again',
+  SIGNATURE_INVALID: 'The request signature is missing or not valid',
 };
 
 /** One problem with one field of the input, addressed by a JSON pointer (RFC 6901). */

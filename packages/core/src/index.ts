@@ -13,3 +13,4 @@ export * from './text.js';
 export * from './time.js';
 export * from './webhooks.js';
 export * from './credential.js';
+export * from './signing.js';

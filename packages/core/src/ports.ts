@@ -7,6 +7,7 @@ import type { Provider, ProviderImportRow, ProviderSearch } from './provider.js'
 import type { Schedule } from './schedule.js';
 import type { Interval } from './availability.js';
 import type { NotificationStore } from './webhooks.js';
+import type { SigningKeyRecord } from './signing.js';
 
 /** The time, from the outside: tests move it, production reads the system clock. */
 export interface Clock {
@@ -224,6 +225,37 @@ export interface Store {
   };
   /** Webhook endpoints and attempts, events, devices and push notifications. */
   notifications: NotificationStore;
+  /** Signed requests: each organization's requirement, its signing keys, the nonces seen. */
+  signing: {
+    /** Whether the organization requires signed requests; null when there is no such org. */
+    required(organizationId: string): Promise<boolean | null>;
+    /** False when there is no such organization. */
+    setRequired(organizationId: string, required: boolean): Promise<boolean>;
+    createKey(key: SigningKeyRecord): Promise<void>;
+    getKey(organizationId: string, id: string): Promise<SigningKeyRecord | null>;
+    listKeys(organizationId: string): Promise<SigningKeyRecord[]>;
+    /**
+     * Adds `replacement` and ends the old key's life at `oldExpiresAtMs` (or sooner, if it was
+     * already due to end), in one transaction; null when the old key is not the org's or is
+     * revoked.
+     */
+    rotateKey(
+      organizationId: string,
+      oldId: string,
+      replacement: SigningKeyRecord,
+      oldExpiresAtMs: number,
+    ): Promise<SigningKeyRecord | null>;
+    /** The key as revoked (a key revoked before stays as it was); null when not the org's. */
+    revokeKey(organizationId: string, id: string, atMs: number): Promise<SigningKeyRecord | null>;
+    touchKey(id: string, atMs: number): Promise<void>;
+    /**
+     * Records a nonce for a key unless it is already held and unexpired: true when this caller
+     * is the first, false for a replay. Atomic, so two instances cannot both accept it.
+     */
+    claimNonce(keyId: string, nonce: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
+    /** Forgets nonces that expired before `beforeMs`; how many. */
+    purgeNonces(beforeMs: number): Promise<number>;
+  };
   /** Applied migrations match the code's. */
   ready(): Promise<boolean>;
   close(): Promise<void>;

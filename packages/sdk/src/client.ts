@@ -4,6 +4,8 @@ import { type BookingsApi, bookingsApi } from './resources/bookings.js';
 import { type CatalogueApi, catalogueApi } from './resources/catalogue.js';
 import { type PatientsApi, patientsApi } from './resources/patients.js';
 import { type ProvidersApi, providersApi } from './resources/providers.js';
+import { type OrganizationApi, organizationApi } from './resources/organization.js';
+import { type SigningKeysApi, signingKeysApi } from './resources/signing-keys.js';
 
 /**
  * A client for Tahoon's partner gateway. It gets its own OAuth token on the first call, replaces
@@ -30,6 +32,10 @@ export class Tahoon {
   readonly providers: ProvidersApi;
   /** Video sessions: book, read, list, cancel. */
   readonly bookings: BookingsApi;
+  /** Signing keys for signed requests (scope `credentials:admin`). */
+  readonly signingKeys: SigningKeysApi;
+  /** Your organization's settings (scope `credentials:admin`). */
+  readonly organization: OrganizationApi;
 
   /**
    * @throws TypeError naming every unknown or invalid option.
@@ -40,5 +46,7 @@ export class Tahoon {
     this.patients = patientsApi(http);
     this.providers = providersApi(http);
     this.bookings = bookingsApi(http);
+    this.signingKeys = signingKeysApi(http);
+    this.organization = organizationApi(http);
   }
 }

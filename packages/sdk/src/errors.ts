@@ -22,7 +22,8 @@ export type ServerErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'RATE_LIMITED'
   | 'INTERNAL'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'SIGNATURE_INVALID';
 
 /**
  * Codes of errors where a response arrived: the server's codes, plus `UNEXPECTED_RESPONSE` for
@@ -70,6 +71,7 @@ const SERVER_STATUS: Record<ServerErrorCode, number> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  SIGNATURE_INVALID: 401,
 };
 
 /** True for a code string the server documents. */
@@ -83,6 +85,8 @@ export function isServerErrorCode(value: unknown): value is ServerErrorCode {
  */
 export function codeForStatus(status: number): ApiErrorCode {
   if (status === 502 || status === 504) return 'UNAVAILABLE';
+  // A bare 401 is a refused token; a refused signature always names its code.
+  if (status === 401) return 'UNAUTHENTICATED';
   const matches = Object.entries(SERVER_STATUS).filter(([, s]) => s === status);
   const only = matches.length === 1 ? matches[0]?.[0] : undefined;
   return isServerErrorCode(only) ? only : 'UNEXPECTED_RESPONSE';

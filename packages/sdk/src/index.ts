@@ -14,4 +14,7 @@ export type { BookingsApi } from './resources/bookings.js';
 export type { CatalogueApi } from './resources/catalogue.js';
 export type { PatientsApi } from './resources/patients.js';
 export type { ProvidersApi } from './resources/providers.js';
+export type { OrganizationApi } from './resources/organization.js';
+export type { SigningKeysApi } from './resources/signing-keys.js';
 export type * from './types.js';
+export type { SigningOptions } from './signing.js';

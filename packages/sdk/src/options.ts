@@ -1,3 +1,5 @@
+import { SIGNING_KEY_ID, SIGNING_SECRET, Signer, type SigningOptions } from './signing.js';
+
 /**
  * The `fetch` the client sends requests with. The runtime's global `fetch` fits, and so does any
  * function with the same call shape (a test double, a fetch with a proxy agent).
@@ -30,6 +32,8 @@ export interface TahoonOptions {
   maxRetries?: number;
   /** Replaces the global `fetch`. */
   fetch?: FetchLike;
+  /** Signs every request with this signing key (see "Signed requests" in the gateway's README). */
+  signing?: SigningOptions;
 }
 
 /**
@@ -73,6 +77,7 @@ const CLIENT_OPTION_KEYS = [
   'timeoutMs',
   'maxRetries',
   'fetch',
+  'signing',
 ] as const;
 const READ_OPTION_KEYS = ['timeoutMs', 'maxRetries', 'signal'] as const;
 const WRITE_OPTION_KEYS = [...READ_OPTION_KEYS, 'idempotencyKey'] as const;
@@ -85,6 +90,8 @@ export interface Settings {
   timeoutMs: number;
   maxRetries: number;
   fetch: FetchLike;
+  /** Present when the client signs its requests. */
+  signer: Signer | undefined;
 }
 
 /** Checks constructor options, naming every problem at once. */
@@ -106,6 +113,7 @@ export function checkClientOptions(options: unknown): Settings {
   if (record.fetch === undefined && typeof globalThis.fetch !== 'function') {
     problems.push('this runtime has no global fetch; pass one as the fetch option');
   }
+  checkSigning(record.signing, problems);
   if (problems.length > 0) throw new TypeError(`Invalid Tahoon options: ${problems.join('; ')}`);
 
   return {
@@ -116,7 +124,19 @@ export function checkClientOptions(options: unknown): Settings {
     maxRetries: typeof record.maxRetries === 'number' ? record.maxRetries : DEFAULT_MAX_RETRIES,
     // A browser's fetch throws "Illegal invocation" when called on any receiver but the global.
     fetch: (record.fetch as FetchLike | undefined) ?? globalThis.fetch.bind(globalThis),
+    signer: record.signing === undefined ? undefined : new Signer(record.signing as SigningOptions),
   };
+}
+
+function checkSigning(signing: unknown, problems: string[]): void {
+  if (signing === undefined) return;
+  const { keyId, secret } = (signing ?? {}) as Record<string, unknown>;
+  if (typeof keyId !== 'string' || !SIGNING_KEY_ID.test(keyId)) {
+    problems.push('signing.keyId must be a signing key id (sgk_…)');
+  }
+  if (typeof secret !== 'string' || !SIGNING_SECRET.test(secret)) {
+    problems.push('signing.secret must be a signing secret (tks_ and 43 characters)');
+  }
 }
 
 /** Checks per-call options; `undefined` stands for none. */

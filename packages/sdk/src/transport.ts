@@ -32,7 +32,7 @@ export interface Authorizer {
 
 /** One logical call: every attempt of it sends the same request. */
 export interface HttpCall {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Starts with `/v1/`. */
   path: string;
   query?: Record<string, QueryValue> | undefined;
@@ -78,7 +78,9 @@ export async function send(settings: Settings, call: HttpCall): Promise<Reply> {
     if (outcome.ok) return outcome.reply;
 
     const { error } = outcome;
-    if (call.auth && token !== undefined && error.status === 401 && !reauthorized) {
+    // A refused signature is not cured by a new token.
+    const tokenRefused = error.status === 401 && error.code !== 'SIGNATURE_INVALID';
+    if (call.auth && token !== undefined && tokenRefused && !reauthorized) {
       // A token can be revoked or outlive a key rotation before it expires: one fresh token,
       // one more attempt, not counted as a retry.
       reauthorized = true;
@@ -107,6 +109,10 @@ async function attempt(settings: Settings, call: HttpCall, token?: string): Prom
   if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
 
   const url = buildUrl(settings.baseUrl, call.path, call.query);
+  // Every attempt is signed afresh: a retry needs a new nonce and a current timestamp.
+  if (settings.signer && call.auth) {
+    Object.assign(headers, await settings.signer.headers(call.method, url, body));
+  }
   const init: RequestInit =
     body === undefined ? { method: call.method, headers } : { method: call.method, headers, body };
   const timeoutMs = call.options.timeoutMs ?? settings.timeoutMs;

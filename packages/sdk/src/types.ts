@@ -440,3 +440,79 @@ export interface BookingListParams extends PageParams {
   /** Bookings starting before this instant. */
   to?: string;
 }
+
+/**
+ * A signing key as the gateway lists it; its secret is shown only when it is made.
+ *
+ * @example
+ * const active = (await client.signingKeys.list()).data.filter((k) => k.status === 'active');
+ */
+export interface SigningKey {
+  /** `sgk_…`, sent as `Tahoon-Signature-Key`. */
+  id: string;
+  /** The credential whose requests the key signs. */
+  credentialId: string;
+  status: 'active' | 'expired' | 'revoked';
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/**
+ * A new signing key with its secret: store the secret now, it is never shown again.
+ *
+ * @example
+ * const { id, secret } = await client.signingKeys.create();
+ */
+export interface CreatedSigningKey extends SigningKey {
+  /** `tks_…`: the HMAC key. */
+  secret: string;
+}
+
+/**
+ * What `signingKeys.create` takes; both fields may be left out.
+ *
+ * @example
+ * const input: SigningKeyCreate = { credentialId: 'cred_k3m9q2x7w4n8p5rt', expiresInSeconds: 86_400 };
+ */
+export interface SigningKeyCreate {
+  /** Whose key; the calling credential's when left out. */
+  credentialId?: string;
+  /** The key stops working this many seconds after it is made (60 to a year). */
+  expiresInSeconds?: number;
+}
+
+/**
+ * A rotation: the new key with its secret, and the old key with the end of its overlap.
+ *
+ * @example
+ * const { key, previous } = await client.signingKeys.rotate(oldId, { overlapSeconds: 3600 });
+ */
+export interface SigningKeyRotation {
+  key: CreatedSigningKey;
+  previous: SigningKey;
+}
+
+/**
+ * Your organization's settings.
+ *
+ * @example
+ * const { requireSignedRequests } = await client.organization.get();
+ */
+export interface OrganizationSettings {
+  id: string;
+  name: string;
+  /** Every request without a valid signature is refused. */
+  requireSignedRequests: boolean;
+}
+
+/**
+ * What `organization.update` takes.
+ *
+ * @example
+ * await client.organization.update({ requireSignedRequests: true });
+ */
+export interface OrganizationUpdate {
+  requireSignedRequests?: boolean;
+}

@@ -42,6 +42,12 @@ import type {
   TahoonError,
   VideoRoom,
   WithRequestId,
+  SigningKey,
+  CreatedSigningKey,
+  SigningKeyCreate,
+  SigningKeyRotation,
+  OrganizationSettings,
+  OrganizationUpdate,
 } from '../src/index.js';
 
 // What a zod schema accepts and produces, read from the schema's own type so that this test
@@ -167,5 +173,23 @@ describe('client methods', () => {
     expectTypeOf<Awaited<Listed>>().toEqualTypeOf<Page<Booking>>();
     expectTypeOf<Listed>().toExtend<AsyncIterable<Booking>>();
     expectTypeOf<Page<Provider>>().toExtend<AsyncIterable<Provider>>();
+  });
+});
+
+describe('signed-request administration', () => {
+  it('matches core’s schemas', () => {
+    expectTypeOf<SigningKey>().toEqualTypeOf<Output<typeof core.signingKeySchema>>();
+    expectTypeOf<CreatedSigningKey>().toEqualTypeOf<Output<typeof core.createdSigningKeySchema>>();
+    expectTypeOf<SigningKeyRotation>().toEqualTypeOf<
+      Output<typeof core.signingKeyRotationSchema>
+    >();
+    expectTypeOf<SigningKeyCreate>().toEqualTypeOf<Input<typeof core.signingKeyCreateInput>>();
+    expectTypeOf<OrganizationSettings>().toEqualTypeOf<
+      Output<typeof core.organizationSettingsSchema>
+    >();
+    expectTypeOf<OrganizationUpdate>().toEqualTypeOf<Input<typeof core.organizationUpdateInput>>();
+    expectTypeOf<{ overlapSeconds?: number }>().toEqualTypeOf<
+      Omit<Input<typeof core.signingKeyRotateInput>, 'id'>
+    >();
   });
 });

@@ -18,6 +18,8 @@ export const organizations = pgTable('organizations', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: instant('created_at').notNull(),
+  /** Every partner request must carry a valid Tahoon-Signature (see src/signing). */
+  requireSignedRequests: boolean('require_signed_requests').notNull().default(false),
 });
 
 export const credentials = pgTable(
@@ -355,4 +357,47 @@ export const revokedTokens = pgTable(
     revokedAt: instant('revoked_at').notNull(),
   },
   (t) => [index('revoked_tokens_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Per-credential secrets for signed requests. The server must recompute each request's MAC, so
+ * the secret is sealed (AES-256-GCM, bound to this row) rather than hashed.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    id: text('id').primaryKey(),
+    credentialId: text('credential_id')
+      .notNull()
+      .references(() => credentials.id),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    sealedSecret: text('sealed_secret').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at'),
+    revokedAt: instant('revoked_at'),
+    lastUsedAt: instant('last_used_at'),
+  },
+  (t) => [
+    index('signing_keys_organization_idx').on(t.organizationId, t.createdAt, t.id),
+    index('signing_keys_credential_idx').on(t.credentialId),
+  ],
+);
+
+/**
+ * Nonces of accepted signed requests, per signing key, kept past the timestamp window so a
+ * replay is refused by whichever instance receives it.
+ */
+export const signingNonces = pgTable(
+  'signing_nonces',
+  {
+    signingKeyId: text('signing_key_id').notNull(),
+    nonce: text('nonce').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.signingKeyId, t.nonce] }),
+    index('signing_nonces_expires_idx').on(t.expiresAt),
+  ],
 );

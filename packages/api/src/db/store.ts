@@ -35,6 +35,7 @@ import { createIdempotencyStore } from './idempotency.js';
 import { createNotificationStore } from './notifications.js';
 import { createPatientStore } from './patients.js';
 import { bookings, organizations, patients, providers } from './schema.js';
+import { createSigningStore } from './signing.js';
 
 export type Db = PgAsyncDatabase<PgQueryResultHKT>;
 
@@ -464,6 +465,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     },
 
     notifications: createNotificationStore(db, options.phi),
+    signing: createSigningStore(db),
 
     ready: options.ready,
     close: options.close,

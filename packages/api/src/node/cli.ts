@@ -13,6 +13,7 @@ import { outboxView } from '../http/ops.js';
 import type { OutboxState } from '../outbox/types.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
+import { SIGNING_COMMANDS, SIGNING_OPTIONS, SIGNING_USAGE } from './cli-signing.js';
 import { runningServerPid, startServer } from './server.js';
 
 /** Exit status 2: the command line or its input is wrong; nothing was changed. */
@@ -34,6 +35,7 @@ Commands:
   outbox replay MESSAGE_ID                    send a dead outbox message again
   openapi                                     print the OpenAPI document
   phi rotate                                  move sealed patient data to TAHOON_PHI_ACTIVE_KEY
+${SIGNING_USAGE}
 
 Options: --json prints exactly one JSON document on stdout.
 Environment: DATABASE_URL (unset: embedded database in TAHOON_DATA_DIR), PORT, TAHOON_DATA_DIR.`;
@@ -50,6 +52,7 @@ const OPTIONS = {
   state: { type: 'string' },
   limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...SIGNING_OPTIONS,
 } as const;
 
 type Values = ReturnType<
@@ -316,8 +319,14 @@ async function run(argv: string[]): Promise<void> {
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       return;
     }
-    default:
+    default: {
+      const signing = SIGNING_COMMANDS[`${command} ${sub ?? ''}`.trim()];
+      if (signing) {
+        const usage = (message: string) => new UsageError(message);
+        return signing({ values, args: positionals.slice(2), json, withRuntime, print, usage });
+      }
       throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+    }
   }
 }
 

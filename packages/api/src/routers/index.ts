@@ -7,6 +7,8 @@ import { providersRouter } from './providers.js';
 import { devicesRouter } from './devices.js';
 import { eventsRouter } from './events.js';
 import { webhooksRouter } from './webhooks.js';
+import { organizationRouter } from './organization.js';
+import { signingKeysRouter } from './signing-keys.js';
 
 /** Every partner operation, named `noun.verb`, served at /trpc and as REST under /v1. */
 export const appRouter = router({
@@ -18,6 +20,8 @@ export const appRouter = router({
   events: eventsRouter,
   devices: devicesRouter,
   credentials: credentialsRouter,
+  organization: organizationRouter,
+  signingKeys: signingKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;
