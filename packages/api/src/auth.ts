@@ -17,6 +17,7 @@ export const ALL_SCOPES = [
   'providers:read',
   'bookings:read',
   'bookings:write',
+  'audit:read',
 ] as const;
 
 export const AUDIENCE = 'tahoon-api';

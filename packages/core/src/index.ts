@@ -11,3 +11,4 @@ export * from './rules.js';
 export * from './schedule.js';
 export * from './text.js';
 export * from './time.js';
+export * from './audit.js';

@@ -31,6 +31,8 @@ import {
 } from '@tahoon/core';
 import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { createAuditStore } from './audit.js';
+import { createErasureStore } from './erasure.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createPatientStore } from './patients.js';
 import { bookings, credentials, organizations, patients, providers } from './schema.js';
@@ -515,6 +517,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
 
     ready: options.ready,
     close: options.close,
+    audit: createAuditStore(db),
+    erasure: createErasureStore(db),
   };
 }
 

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, withFileSecrets } from '../config.js';
 import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
-import { markBooking } from '../services/bookings.js';
+import { markBookingAudited } from '../audit/operator.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
 import { runningServerPid, startServer } from './server.js';
@@ -242,7 +242,7 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError('--status must be completed or no_show');
       }
       return withRuntime(true, async ({ deps }) => {
-        const booking = await markBooking({ ...deps, log: deps.logger }, id, status);
+        const booking = await markBookingAudited({ ...deps, log: deps.logger }, id, status);
         print(json, bookingView(booking), `Booking ${id} is now ${status}`);
       });
     }

@@ -18,6 +18,7 @@ const ERRORS = [400, 401, 403, 404, 409, 422, 503];
 export const bookingsRouter = router({
   create: partnerProcedure
     .meta({
+      audit: { action: 'booking.create', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',
@@ -46,6 +47,7 @@ export const bookingsRouter = router({
 
   get: partnerProcedure
     .meta({
+      audit: { action: 'booking.read', resource: 'booking' },
       scope: 'bookings:read',
       openapi: {
         method: 'GET',
@@ -66,6 +68,7 @@ export const bookingsRouter = router({
 
   list: partnerProcedure
     .meta({
+      audit: { action: 'booking.list', resource: 'booking' },
       scope: 'bookings:read',
       openapi: {
         method: 'GET',
@@ -89,6 +92,7 @@ export const bookingsRouter = router({
 
   reschedule: partnerProcedure
     .meta({
+      audit: { action: 'booking.reschedule', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',
@@ -115,6 +119,7 @@ export const bookingsRouter = router({
 
   cancel: partnerProcedure
     .meta({
+      audit: { action: 'booking.cancel', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',

@@ -1,4 +1,5 @@
 import { router } from '../trpc/init.js';
+import { auditRouter } from './audit.js';
 import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
 import { patientsRouter } from './patients.js';
@@ -10,6 +11,7 @@ export const appRouter = router({
   patients: patientsRouter,
   providers: providersRouter,
   bookings: bookingsRouter,
+  auditEvents: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
