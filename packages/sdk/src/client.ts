@@ -1,5 +1,6 @@
 import { Http } from './http.js';
 import { type TahoonOptions, checkClientOptions } from './options.js';
+import { type AuditEventsApi, auditEventsApi } from './resources/audit-events.js';
 import { type BookingsApi, bookingsApi } from './resources/bookings.js';
 import { type CatalogueApi, catalogueApi } from './resources/catalogue.js';
 import { type PatientsApi, patientsApi } from './resources/patients.js';
@@ -30,6 +31,8 @@ export class Tahoon {
   readonly providers: ProvidersApi;
   /** Video sessions: book, read, list, cancel. */
   readonly bookings: BookingsApi;
+  /** Your organisation's audit trail. */
+  readonly auditEvents: AuditEventsApi;
 
   /**
    * @throws TypeError naming every unknown or invalid option.
@@ -40,5 +43,6 @@ export class Tahoon {
     this.patients = patientsApi(http);
     this.providers = providersApi(http);
     this.bookings = bookingsApi(http);
+    this.auditEvents = auditEventsApi(http);
   }
 }

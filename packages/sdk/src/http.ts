@@ -44,9 +44,9 @@ export class Http {
   }
 
   async write<T extends object>(
-    method: 'POST' | 'PATCH',
+    method: 'POST' | 'PATCH' | 'DELETE',
     path: string,
-    body: object,
+    body: object | undefined,
     options: unknown,
   ): Promise<WithRequestId<T>> {
     const checked = checkCallOptions(options, 'write');
