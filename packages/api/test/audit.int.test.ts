@@ -563,6 +563,39 @@ describe.each(DB_KINDS)('the audit trail and data-subject rights on %s', (kind) 
     },
   );
 
+  it('lets no booking through for a patient erased while it waited for the lock', async () => {
+    const patientId = idOf(await register('rest', 'erase-race'));
+    const erased = await rest(gw, 'DELETE', `/v1/patients/${patientId}`, {
+      token: gw.partnerA.token,
+    });
+    expect(erased.status).toBe(200);
+
+    // What a booking that passed its checks before the erasure committed does next.
+    const startMs = Date.parse(nextSlot());
+    const result = await gw.deps.store.bookings.insertIfFree({
+      id: gw.deps.ids.next('bkg'),
+      organizationId: gw.partnerA.organizationId,
+      patientId,
+      providerId: PROVIDER,
+      status: 'pending',
+      startMs,
+      endMs: startMs + 50 * 60_000,
+      blockedUntilMs: startMs + 60 * 60_000,
+      duration: 50,
+      price: { amount: 40000, currency: 'SAR' },
+      video: null,
+      cancellation: null,
+      history: [],
+      createdAtMs: TEST_NOW,
+    });
+    expect(result.ok ? 'inserted' : result.failure.code).toBe('NOT_FOUND');
+    const rows = await gw.database.db
+      .select()
+      .from(bookings)
+      .where(eq(bookings.patientId, patientId));
+    expect(rows).toEqual([]);
+  });
+
   it('refuses a read it cannot record, and keeps a change whose entry it could not write', async () => {
     const patientId = idOf(await register('rest', 'audit-outage'));
     const bookingId = idOf(await book('rest', patientId));

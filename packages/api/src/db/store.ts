@@ -169,6 +169,14 @@ async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 'patien
     .for('update');
 }
 
+async function isErased(tx: Db, patientId: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ erasedAt: patients.erasedAt })
+    .from(patients)
+    .where(eq(patients.id, patientId));
+  return row?.erasedAt != null;
+}
+
 function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
   return {
     id: booking.id,
@@ -363,6 +371,10 @@ export function createStore(db: Db, options: StoreOptions): Store {
       async insertIfFree(booking) {
         return db.transaction(async (tx) => {
           await lockParties(tx, booking);
+          // An erasure may have committed while this booking waited for the patient's lock.
+          if (await isErased(tx, booking.patientId)) {
+            return fail<Booking>('NOT_FOUND', `No patient ${booking.patientId}`);
+          }
           const conflict = await findConflict(tx, booking);
           if (!conflict.ok) return fail<Booking>(conflict.failure.code, conflict.failure.detail);
 
