@@ -47,7 +47,7 @@ interface RestCall {
 }
 
 /** A field that differs between the two answers only because each call made its own resource. */
-type Fresh = 'id' | 'externalId' | 'video' | 'secret' | 'key' | 'previous';
+type Fresh = 'id' | 'externalId' | 'video' | 'secret' | 'key' | 'previous' | 'auditEvents';
 
 interface ParityRow {
   name: string;
@@ -1022,6 +1022,101 @@ const ROWS: ParityRow[] = [
     anonymous: true,
     rest: (f) => ({ method: 'POST', path: `/v1/bookings/${f.readBooking}/cancel` }),
     trpc: (f) => ({ id: f.readBooking }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+
+  // patients.export
+  {
+    name: 'exports a patient',
+    procedure: 'patients.export',
+    rest: (f) => ({ method: 'GET', path: `/v1/patients/${f.readPatient}/export` }),
+    trpc: (f) => ({ id: f.readPatient }),
+    status: 200,
+    // Each export is itself recorded, so the second call sees one audit entry more.
+    fresh: ['auditEvents'],
+  },
+  {
+    name: 'answers 404 for the export of an unknown patient',
+    procedure: 'patients.export',
+    rest: () => ({ method: 'GET', path: `/v1/patients/${UNKNOWN.patient}/export` }),
+    trpc: () => ({ id: UNKNOWN.patient }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses an export without a token',
+    procedure: 'patients.export',
+    anonymous: true,
+    rest: (f) => ({ method: 'GET', path: `/v1/patients/${f.readPatient}/export` }),
+    trpc: (f) => ({ id: f.readPatient }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+
+  // patients.erase
+  {
+    name: 'erases a patient',
+    procedure: 'patients.erase',
+    prepare: (gw, _f, transport) => registerPatient(gw, `parity-erase-${transport}`),
+    rest: (_f, id) => ({ method: 'DELETE', path: `/v1/patients/${id}` }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+    fresh: ['id'],
+  },
+  {
+    name: 'answers 404 for the erasure of an unknown patient',
+    procedure: 'patients.erase',
+    rest: () => ({ method: 'DELETE', path: `/v1/patients/${UNKNOWN.patient}` }),
+    trpc: () => ({ id: UNKNOWN.patient }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses a malformed patient id for erasure',
+    procedure: 'patients.erase',
+    rest: () => ({ method: 'DELETE', path: '/v1/patients/pat_x' }),
+    trpc: () => ({ id: 'pat_x' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/id',
+  },
+  {
+    name: 'refuses an erasure without a token',
+    procedure: 'patients.erase',
+    anonymous: true,
+    rest: (f) => ({ method: 'DELETE', path: `/v1/patients/${f.readPatient}` }),
+    trpc: (f) => ({ id: f.readPatient }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+
+  // auditEvents.list
+  {
+    name: 'reads the audit trail about a patient',
+    procedure: 'auditEvents.list',
+    rest: (f) => ({
+      method: 'GET',
+      path: `/v1/audit-events?action=patient.create&resourceId=${f.readPatient}&limit=5`,
+    }),
+    trpc: (f) => ({ action: 'patient.create', resourceId: f.readPatient, limit: 5 }),
+    status: 200,
+  },
+  {
+    name: 'refuses an unknown audit action',
+    procedure: 'auditEvents.list',
+    rest: () => ({ method: 'GET', path: '/v1/audit-events?action=patient.delete' }),
+    trpc: () => ({ action: 'patient.delete' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/action',
+  },
+  {
+    name: 'refuses the audit trail without a token',
+    procedure: 'auditEvents.list',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: '/v1/audit-events' }),
+    trpc: () => ({}),
     status: 401,
     code: 'UNAUTHENTICATED',
   },

@@ -66,6 +66,20 @@ const ID_OPERATIONS: ForeignCall[] = [
     trpc: (ids) => ({ id: ids.patientId, givenName: 'Mallory' }),
   },
   {
+    name: 'exports the patient',
+    procedure: 'patients.export',
+    names: 'patientId',
+    rest: (ids) => ({ method: 'GET', path: `/v1/patients/${ids.patientId}/export` }),
+    trpc: (ids) => ({ id: ids.patientId }),
+  },
+  {
+    name: 'erases the patient',
+    procedure: 'patients.erase',
+    names: 'patientId',
+    rest: (ids) => ({ method: 'DELETE', path: `/v1/patients/${ids.patientId}` }),
+    trpc: (ids) => ({ id: ids.patientId }),
+  },
+  {
     name: 'reads the booking',
     procedure: 'bookings.get',
     names: 'bookingId',

@@ -14,3 +14,4 @@ export * from './time.js';
 export * from './webhooks.js';
 export * from './credential.js';
 export * from './signing.js';
+export * from './audit.js';

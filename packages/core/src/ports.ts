@@ -1,3 +1,4 @@
+import type { AuditListFilter, AuditRecord } from './audit.js';
 import type { Booking, BookingStatus, CancelledBy, VideoRoom } from './booking.js';
 import type { Page } from './common.js';
 import type { Result } from './errors.js';
@@ -259,4 +260,24 @@ export interface Store {
   /** Applied migrations match the code's. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+  /** The audit trail. Append and read only: no entry is ever changed or removed. */
+  audit: {
+    append(record: AuditRecord): Promise<void>;
+    /** The organization's entries, newest first. */
+    list(organizationId: string, filter: AuditListFilter): Promise<Page<AuditRecord>>;
+  };
+  erasure: {
+    /**
+     * Erases a patient of the organization, with its audit entry, in one transaction: patient
+     * data removed from the row, bookings stripped of free text. `busy` when the patient still
+     * has an active session that has not started (cancel those first); `not_found` when there
+     * is no such patient or it is already erased.
+     */
+    erasePatient(
+      organizationId: string,
+      patientId: string,
+      atMs: number,
+      audit: AuditRecord,
+    ): Promise<'erased' | 'busy' | 'not_found'>;
+  };
 }

@@ -1,5 +1,6 @@
 import { Http } from './http.js';
 import { type TahoonOptions, checkClientOptions } from './options.js';
+import { type AuditEventsApi, auditEventsApi } from './resources/audit-events.js';
 import { type BookingsApi, bookingsApi } from './resources/bookings.js';
 import { type CatalogueApi, catalogueApi } from './resources/catalogue.js';
 import { type PatientsApi, patientsApi } from './resources/patients.js';
@@ -36,6 +37,8 @@ export class Tahoon {
   readonly signingKeys: SigningKeysApi;
   /** Your organization's settings (scope `credentials:admin`). */
   readonly organization: OrganizationApi;
+  /** Your organisation's audit trail. */
+  readonly auditEvents: AuditEventsApi;
 
   /**
    * @throws TypeError naming every unknown or invalid option.
@@ -48,5 +51,6 @@ export class Tahoon {
     this.bookings = bookingsApi(http);
     this.signingKeys = signingKeysApi(http);
     this.organization = organizationApi(http);
+    this.auditEvents = auditEventsApi(http);
   }
 }

@@ -10,6 +10,7 @@ export {
 } from './errors.js';
 export type { FetchLike, RequestOptions, TahoonOptions, WriteRequestOptions } from './options.js';
 export type { Page, PagePromise, WithRequestId } from './pagination.js';
+export type { AuditEventsApi } from './resources/audit-events.js';
 export type { BookingsApi } from './resources/bookings.js';
 export type { CatalogueApi } from './resources/catalogue.js';
 export type { PatientsApi } from './resources/patients.js';

@@ -516,3 +516,105 @@ export interface OrganizationSettings {
 export interface OrganizationUpdate {
   requireSignedRequests?: boolean;
 }
+
+/**
+ * What the audit trail records.
+ *
+ * @example
+ * const action: AuditAction = 'patient.read';
+ */
+export type AuditAction =
+  | 'patient.create'
+  | 'patient.read'
+  | 'patient.list'
+  | 'patient.update'
+  | 'patient.export'
+  | 'patient.erase'
+  | 'booking.create'
+  | 'booking.read'
+  | 'booking.list'
+  | 'booking.cancel'
+  | 'booking.reschedule'
+  | 'booking.mark';
+
+/**
+ * How an audited call ended: `denied` by a permission check, `not_found`, or `failed` with the
+ * problem code in `problemCode`.
+ *
+ * @example
+ * const outcome: AuditOutcome = 'not_found';
+ */
+export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'failed';
+
+/**
+ * One entry of your audit trail. It holds ids and codes only, never patient details.
+ *
+ * @example
+ * const event: AuditEvent = (await client.auditEvents.list()).data[0];
+ * console.log(event.actor.credentialId, event.action, event.resourceIds);
+ */
+export interface AuditEvent {
+  id: string;
+  action: AuditAction;
+  resourceType: 'patient' | 'booking';
+  /** What the call touched: one id, or the ids a list returned. */
+  resourceIds: string[];
+  /** The patient the call was about, when there is one. */
+  patientId: string | null;
+  /** Rows a list returned. */
+  resultCount: number | null;
+  outcome: AuditOutcome;
+  problemCode: string | null;
+  actor: {
+    /** `operator` for changes made by the gateway's operators. */
+    type: 'partner' | 'operator';
+    credentialId: string | null;
+    /** The access token's id (`jti`). */
+    tokenId: string | null;
+  };
+  requestId: string | null;
+  clientIp: string | null;
+  occurredAt: string;
+}
+
+/**
+ * Filters for `client.auditEvents.list()`.
+ *
+ * @example
+ * const params: AuditEventListParams = { resourceId: 'pat_k3m9q2x7w4n8p5rt' };
+ */
+export interface AuditEventListParams extends PageParams {
+  action?: AuditAction;
+  /** Entries about this resource, or about this patient when it is a patient id. */
+  resourceId?: string;
+  /** Entries at or after this instant. */
+  from?: string;
+  /** Entries before this instant. */
+  to?: string;
+}
+
+/**
+ * Everything held about one patient, from `client.patients.export()`.
+ *
+ * @example
+ * const { bookings } = await client.patients.export('pat_k3m9q2x7w4n8p5rt');
+ */
+export interface PatientExport {
+  patient: Patient;
+  bookings: Booking[];
+  auditEvents: AuditEvent[];
+  exportedAt: string;
+}
+
+/**
+ * The result of `client.patients.erase()`.
+ *
+ * @example
+ * const { erasedAt } = await client.patients.erase('pat_k3m9q2x7w4n8p5rt');
+ */
+export interface PatientErasure {
+  id: string;
+  erasedAt: string;
+  /** Sessions still to come that the erasure cancelled. */
+  cancelledBookingIds: string[];
+}

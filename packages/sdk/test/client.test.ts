@@ -580,3 +580,39 @@ describe('options', () => {
     ]);
   });
 });
+
+describe('data-subject rights and the audit trail', () => {
+  const ERASURE = {
+    id: PATIENT.id,
+    erasedAt: '2026-05-01T09:00:00Z',
+    cancelledBookingIds: ['bkg_1'],
+  };
+
+  it('exports a patient and erases one with DELETE and an idempotency key', async () => {
+    gateway.on('GET /v1/patients/pat_k3m9q2x7w4n8p5rt/export', {
+      json: { patient: PATIENT, bookings: [booking('bkg_1')], auditEvents: [], exportedAt: 'x' },
+    });
+    gateway.on('DELETE /v1/patients/pat_k3m9q2x7w4n8p5rt', { json: ERASURE });
+    const tahoon = client();
+
+    const exported = await tahoon.patients.export(PATIENT.id);
+    const erased = await tahoon.patients.erase(PATIENT.id, { idempotencyKey: 'erase-1042' });
+
+    expect(exported.bookings.map((b) => b.id)).toEqual(['bkg_1']);
+    expect(erased).toEqual(ERASURE);
+    const [request] = gateway.requestsTo('/v1/patients/pat_k3m9q2x7w4n8p5rt');
+    expect(request?.method).toBe('DELETE');
+    expect(request?.headers['idempotency-key']).toBe('erase-1042');
+    expect(request?.body).toBe('');
+  });
+
+  it('lists the audit trail with its filters', async () => {
+    gateway.on('GET /v1/audit-events', { json: { data: [], nextCursor: null } });
+
+    await client().auditEvents.list({ action: 'patient.read', resourceId: PATIENT.id });
+
+    const [request] = gateway.requestsTo('/v1/audit-events');
+    expect(request?.query.get('action')).toBe('patient.read');
+    expect(request?.query.get('resourceId')).toBe(PATIENT.id);
+  });
+});

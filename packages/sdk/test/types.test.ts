@@ -7,6 +7,8 @@ import type * as core from '@tahoon/core';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
   ApiErrorCode,
+  AuditEvent,
+  AuditEventListParams,
   Booking,
   BookingCancelParams,
   BookingChange,
@@ -26,6 +28,8 @@ import type {
   PagePromise,
   Patient,
   PatientCreate,
+  PatientErasure,
+  PatientExport,
   PatientListParams,
   PatientUpdate,
   Provider,
@@ -87,6 +91,23 @@ describe('entities the server answers with', () => {
     expectTypeOf<Envelope<Provider>>().toEqualTypeOf<Output<typeof core.providerPageSchema>>();
     expectTypeOf<Envelope<Booking>>().toEqualTypeOf<Output<typeof core.bookingPageSchema>>();
     expectTypeOf<Envelope<Booking>>().toEqualTypeOf<core.Page<core.BookingView>>();
+  });
+});
+
+describe('the audit trail and data-subject rights', () => {
+  it('match core’s schemas', () => {
+    expectTypeOf<AuditEvent>().toEqualTypeOf<core.AuditEventView>();
+    expectTypeOf<PatientExport>().toEqualTypeOf<core.PatientExport>();
+    expectTypeOf<PatientErasure>().toEqualTypeOf<core.PatientErasure>();
+    expectTypeOf<OnTheWire<AuditEventListParams>>().toEqualTypeOf<
+      Input<typeof core.auditListInput>
+    >();
+    expectTypeOf<Tahoon['patients']['erase']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<PatientErasure>
+    >();
+    expectTypeOf<ReturnType<Tahoon['auditEvents']['list']>>().toEqualTypeOf<
+      PagePromise<AuditEvent>
+    >();
   });
 });
 

@@ -20,7 +20,14 @@ import {
 import type { DomainEventType, OutboxMessage } from '../outbox/types.js';
 import { cancelByKeysIn, enqueueIn, findByKeysIn, recordEventsIn } from './outbox.js';
 import { bookings } from './schema.js';
-import { bookingRow, findConflict, lockParties, toBooking, type Db } from './store.js';
+import {
+  bookingRow,
+  findConflict,
+  isErased,
+  lockParties,
+  toBooking,
+  type Db,
+} from './store.js';
 
 export interface Cancellation {
   by: CancelledBy;
@@ -124,6 +131,10 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
     async hold(booking) {
       const result = await db.transaction(async (tx) => {
         await lockParties(tx, booking);
+        // An erasure may have committed while this booking waited for the patient's lock.
+        if (await isErased(tx, booking.patientId)) {
+          return fail<never>('NOT_FOUND', `No patient ${booking.patientId}`);
+        }
         const conflict = await findConflict(tx, booking);
         if (!conflict.ok) return conflict;
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import {
   fail,
   ok,
@@ -32,6 +32,9 @@ const exists = (): Result<Patient> =>
   fail('PATIENT_EXISTS', 'A patient with that externalId already exists', [
     { pointer: '/externalId', message: 'is already registered' },
   ]);
+
+/** An erased patient answers nowhere: it exists only as the id its past bookings name. */
+const live = isNull(patients.erasedAt);
 
 /**
  * Patients with their identifying fields sealed (AES-256-GCM, bound to the organization, row and
@@ -144,7 +147,7 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
       const [row] = await db
         .select()
         .from(patients)
-        .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)));
+        .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId), live));
       return row ? toPatient(row) : null;
     },
 
@@ -163,7 +166,7 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
         const [row] = await db
           .update(patients)
           .set({ ...changes, updatedAt: new Date(atMs) })
-          .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId)))
+          .where(and(eq(patients.id, id), eq(patients.organizationId, organizationId), live))
           .returning();
         return row ? ok(await toPatient(row)) : fail('NOT_FOUND', `No patient ${id}`);
       } catch (error) {
@@ -183,6 +186,7 @@ export function createPatientStore(db: Db, phi: PhiCipher): Store['patients'] {
         .where(
           and(
             eq(patients.organizationId, organizationId),
+            live,
             externalIdIndex ? eq(patients.externalIdIndex, externalIdIndex) : undefined,
             after
               ? or(

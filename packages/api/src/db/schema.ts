@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -71,6 +72,8 @@ export const patients = pgTable(
     language: text('language'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
+    /** Set by a data-subject erasure: the row keeps its id for bookings, and nothing else. */
+    erasedAt: instant('erased_at'),
   },
   (t) => [
     uniqueIndex('patients_organization_external_id_key').on(t.organizationId, t.externalIdIndex),
@@ -399,5 +402,39 @@ export const signingNonces = pgTable(
   (t) => [
     primaryKey({ columns: [t.signingKeyId, t.nonce] }),
     index('signing_nonces_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * The audit trail: who touched which patient or booking, when, from where and with what outcome.
+ * Ids and codes only, never patient data. Append-only: the code offers no update or delete, and
+ * a trigger (drizzle-extra/audit_events_append_only.sql) makes the database refuse them too.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    actorType: text('actor_type').notNull(),
+    credentialId: text('credential_id'),
+    tokenId: text('token_id'),
+    action: text('action').notNull(),
+    resourceType: text('resource_type').notNull(),
+    resourceIds: jsonb('resource_ids').$type<string[]>().notNull(),
+    patientId: text('patient_id'),
+    resultCount: integer('result_count'),
+    outcome: text('outcome').notNull(),
+    problemCode: text('problem_code'),
+    requestId: text('request_id'),
+    clientIp: text('client_ip'),
+    /** Orders entries; ids are random and many entries share an instant. */
+    sequence: bigint('sequence', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    occurredAt: instant('occurred_at').notNull(),
+  },
+  (t) => [
+    index('audit_events_organization_sequence_idx').on(t.organizationId, t.sequence),
+    index('audit_events_organization_patient_idx').on(t.organizationId, t.patientId),
   ],
 );

@@ -31,6 +31,8 @@ import {
 import type { PhiCipher } from '../phi/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { createCredentialStore, createRevokedTokenStore } from './credentials.js';
+import { createAuditStore } from './audit.js';
+import { createErasureStore } from './erasure.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createNotificationStore } from './notifications.js';
 import { createPatientStore } from './patients.js';
@@ -152,6 +154,14 @@ export async function lockParties(tx: Db, booking: Pick<Booking, 'providerId' | 
     .from(patients)
     .where(eq(patients.id, booking.patientId))
     .for('update');
+}
+
+export async function isErased(tx: Db, patientId: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ erasedAt: patients.erasedAt })
+    .from(patients)
+    .where(eq(patients.id, patientId));
+  return row?.erasedAt != null;
 }
 
 export function bookingRow(booking: Booking, atMs: number): typeof bookings.$inferInsert {
@@ -312,6 +322,10 @@ export function createStore(db: Db, options: StoreOptions): Store {
       async insertIfFree(booking) {
         return db.transaction(async (tx) => {
           await lockParties(tx, booking);
+          // An erasure may have committed while this booking waited for the patient's lock.
+          if (await isErased(tx, booking.patientId)) {
+            return fail<Booking>('NOT_FOUND', `No patient ${booking.patientId}`);
+          }
           const conflict = await findConflict(tx, booking);
           if (!conflict.ok) return fail<Booking>(conflict.failure.code, conflict.failure.detail);
 
@@ -469,6 +483,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
 
     ready: options.ready,
     close: options.close,
+    audit: createAuditStore(db),
+    erasure: createErasureStore(db),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js';
 import { appRouter } from '../routers/index.js';
 import type { Context } from '../trpc/init.js';
 import { classify } from '../trpc/errors.js';
+import { clientIp } from '../ratelimit/index.js';
 import { problem, problemResponse, type Problem } from './problem.js';
 import type { AppEnv } from './env.js';
 
@@ -23,6 +24,10 @@ function contextFor(c: HonoContext<AppEnv>, deps: Deps, auth: Auth): Context {
     principal: c.get('principal'),
     authError: c.get('authError'),
     response: {},
+    clientIp: clientIp(c.req.raw, {
+      socketAddress: deps.peerAddress?.(c.req.raw, c.env),
+      trustedProxies: deps.limiter.config.trustedProxies,
+    }),
   };
 }
 

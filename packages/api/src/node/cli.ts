@@ -11,6 +11,7 @@ import { parseProviderImport } from '../seed/provider-import.js';
 import { markBooking } from '../services/bookings.js';
 import { outboxView } from '../http/ops.js';
 import type { OutboxState } from '../outbox/types.js';
+import { markBookingAudited } from '../audit/operator.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
 import { SIGNING_COMMANDS, SIGNING_OPTIONS, SIGNING_USAGE } from './cli-signing.js';
@@ -305,7 +306,7 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError('--status must be completed or no_show');
       }
       return withRuntime(true, async ({ deps }) => {
-        const booking = await markBooking({ ...deps, log: deps.logger }, id, status);
+        const booking = await markBookingAudited({ ...deps, log: deps.logger }, id, status);
         print(json, bookingView(booking), `Booking ${id} is now ${status}`);
       });
     }

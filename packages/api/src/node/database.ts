@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -21,6 +22,25 @@ export const MIGRATIONS_FOLDER =
     .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
     .find((folder) => existsSync(folder)) ??
   fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/**
+ * Hand-written SQL that drizzle's schema cannot express (triggers), beside the migrations in
+ * the same way. Each file is safe to run again and runs, in name order, after every migration.
+ */
+export const EXTRA_SQL_FOLDER =
+  ['../../drizzle-extra', '../drizzle-extra']
+    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+    .find((folder) => existsSync(folder)) ??
+  fileURLToPath(new URL('../../drizzle-extra', import.meta.url));
+
+/** The extra SQL files' contents, in name order. */
+export function extraSql(): string[] {
+  if (!existsSync(EXTRA_SQL_FOLDER)) return [];
+  return readdirSync(EXTRA_SQL_FOLDER)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => readFileSync(join(EXTRA_SQL_FOLDER, name), 'utf8'));
+}
 
 /** Any number fits: it only has to be the same in every Tahoon process. */
 const MIGRATION_LOCK = 7_248_310;
@@ -70,6 +90,7 @@ export function openPostgres(url: string, phi: PhiCipher, poolSize = 10): Databa
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+        for (const text of extraSql()) await client.query(text);
       } finally {
         await client
           .query('select pg_advisory_unlock($1)', [MIGRATION_LOCK])
@@ -108,6 +129,7 @@ export async function openPglite(options: {
     store: createStore(db, { ready: readiness(db), close, phi: options.phi }),
     async migrate() {
       await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+      for (const text of extraSql()) await client.exec(text);
     },
     close,
   };

@@ -18,6 +18,7 @@ const ERRORS = [400, 401, 403, 404, 409, 422, 503];
 export const bookingsRouter = router({
   create: partnerProcedure
     .meta({
+      audit: { action: 'booking.create', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',
@@ -50,6 +51,7 @@ export const bookingsRouter = router({
 
   get: partnerProcedure
     .meta({
+      audit: { action: 'booking.read', resource: 'booking' },
       scope: 'bookings:read',
       openapi: {
         method: 'GET',
@@ -70,6 +72,7 @@ export const bookingsRouter = router({
 
   list: partnerProcedure
     .meta({
+      audit: { action: 'booking.list', resource: 'booking' },
       scope: 'bookings:read',
       openapi: {
         method: 'GET',
@@ -93,6 +96,7 @@ export const bookingsRouter = router({
 
   reschedule: partnerProcedure
     .meta({
+      audit: { action: 'booking.reschedule', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',
@@ -119,6 +123,7 @@ export const bookingsRouter = router({
 
   cancel: partnerProcedure
     .meta({
+      audit: { action: 'booking.cancel', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {
         method: 'POST',

@@ -1,4 +1,5 @@
 import { router } from '../trpc/init.js';
+import { auditRouter } from './audit.js';
 import { bookingsRouter } from './bookings.js';
 import { catalogueRouter } from './catalogue.js';
 import { credentialsRouter } from './credentials.js';
@@ -22,6 +23,7 @@ export const appRouter = router({
   credentials: credentialsRouter,
   organization: organizationRouter,
   signingKeys: signingKeysRouter,
+  auditEvents: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,7 @@
 import {
+  patientEraseInput,
+  patientErasureSchema,
+  patientExportSchema,
   patientCreateInput,
   patientIdInput,
   patientListInput,
@@ -8,13 +11,27 @@ import {
   TahoonError,
   unwrap,
 } from '@tahoon/core';
+import { entryFor } from '../audit/trail.js';
+import { erasePatient, exportPatient } from '../services/patient-rights.js';
 import { partnerProcedure, router } from '../trpc/init.js';
 
 const ERRORS = [400, 401, 403, 404, 409, 413];
 
+const EXPORT_DESCRIPTION =
+  'Everything Tahoon holds about the patient, for a data-subject access request: the record, ' +
+  'every booking with its history and cancellation, and the audit entries about the patient.';
+
+const ERASE_DESCRIPTION =
+  'Erases the patient: its details are removed, sessions still to come are cancelled (reason ' +
+  '"patient erased") and past bookings are kept without details for the provider\'s records. ' +
+  'The patient then answers 404 everywhere, and its externalId may be registered again.';
+
+const ERASE_AUDIT = { action: 'patient.erase', resource: 'patient' } as const;
+
 export const patientsRouter = router({
   create: partnerProcedure
     .meta({
+      audit: { action: 'patient.create', resource: 'patient' },
       scope: 'patients:write',
       openapi: {
         method: 'POST',
@@ -41,6 +58,7 @@ export const patientsRouter = router({
 
   get: partnerProcedure
     .meta({
+      audit: { action: 'patient.read', resource: 'patient' },
       scope: 'patients:read',
       openapi: {
         method: 'GET',
@@ -61,6 +79,7 @@ export const patientsRouter = router({
 
   update: partnerProcedure
     .meta({
+      audit: { action: 'patient.update', resource: 'patient' },
       scope: 'patients:write',
       openapi: {
         method: 'PATCH',
@@ -90,6 +109,7 @@ export const patientsRouter = router({
 
   list: partnerProcedure
     .meta({
+      audit: { action: 'patient.list', resource: 'patient' },
       scope: 'patients:read',
       openapi: {
         method: 'GET',
@@ -103,4 +123,60 @@ export const patientsRouter = router({
     .input(patientListInput)
     .output(patientPageSchema)
     .query(({ ctx, input }) => ctx.deps.store.patients.list(ctx.principal.organizationId, input)),
+
+  export: partnerProcedure
+    .meta({
+      audit: { action: 'patient.export', resource: 'patient' },
+      scope: 'patients:read',
+      openapi: {
+        method: 'GET',
+        path: '/v1/patients/{id}/export',
+        tags: ['patients'],
+        summary: 'Export everything held about a patient',
+        description: EXPORT_DESCRIPTION,
+        protect: true,
+        errorResponses: [400, 401, 403, 404, 503],
+      },
+    })
+    .input(patientIdInput)
+    .output(patientExportSchema)
+    .query(({ ctx, input }) =>
+      exportPatient({ ...ctx.deps, log: ctx.log }, ctx.principal.organizationId, input.id),
+    ),
+
+  erase: partnerProcedure
+    .meta({
+      audit: ERASE_AUDIT,
+      scope: 'patients:write',
+      openapi: {
+        method: 'DELETE',
+        path: '/v1/patients/{id}',
+        tags: ['patients'],
+        summary: 'Erase a patient (right to erasure)',
+        description: ERASE_DESCRIPTION,
+        protect: true,
+        errorResponses: [400, 401, 403, 404, 409],
+      },
+    })
+    .input(patientEraseInput)
+    .output(patientErasureSchema)
+    .mutation(async ({ ctx, input }) => {
+      const { ids, clock } = ctx.deps;
+      // The entry is written in the erasing transaction, so the trail must not add another.
+      const entry = () =>
+        entryFor(ids, clock.nowMs(), ctx, ERASE_AUDIT, {
+          ok: true,
+          data: { id: input.id },
+          raw: input,
+          note: {},
+        });
+      const erased = await erasePatient(
+        { ...ctx.deps, log: ctx.log },
+        ctx.principal.organizationId,
+        input.id,
+        entry,
+      );
+      ctx.audit.recorded = true;
+      return erased;
+    }),
 });

@@ -3,6 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { TahoonError } from '@tahoon/core';
 import type { Logger } from 'pino';
 import type { Auth, Principal } from '../auth.js';
+import { recordCall, type AuditNote, type AuditSpec } from '../audit/trail.js';
 import type { Deps } from '../deps.js';
 import { problem, type Problem } from '../http/problem.js';
 import { classify, toTrpcError } from './errors.js';
@@ -19,9 +20,12 @@ export interface Context {
   authError: TahoonError | undefined;
   /** Set by a procedure to answer with another success status (201 on create). */
   response: { status?: number };
+  /** The caller's address as src/ratelimit/client-ip.ts reads it; null when unknown. */
+  clientIp: string | null;
 }
 
-export type Meta = OpenApiMeta<{ scope?: string }>;
+/** `audit`: every call of the procedure by a partner is recorded in the audit trail. */
+export type Meta = OpenApiMeta<{ scope?: string; audit?: AuditSpec }>;
 
 const t = initTRPC
   .context<Context>()
@@ -55,12 +59,8 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
-/**
- * Procedures for partners: a valid access token for an organization is required, and the token
- * must carry the scope the procedure declares in `meta.scope`. A procedure that declares none
- * is refused to everyone, so a forgotten declaration fails closed.
- */
-export const partnerProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
+/** A valid access token for an organization is required; its scopes are checked later. */
+const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal = ctx.principal;
   if (!principal) {
     throw toTrpcError(
@@ -68,8 +68,42 @@ export const partnerProcedure = publicProcedure.use(async ({ ctx, meta, next }) 
         new TahoonError({ code: 'UNAUTHENTICATED', detail: 'Send an access token as Bearer' }),
     );
   }
+  const log = ctx.log.child({
+    orgId: principal.organizationId,
+    credentialId: principal.credentialId,
+  });
+  return next({ ctx: { ...ctx, principal, log } });
+});
+
+/**
+ * Partner procedures, with the audit trail wrapped around everything after authentication, so
+ * refusals by later checks (scopes, validation, not found) are recorded as well as successes.
+ * Each call gets its own note: a tRPC batch shares one context between its calls.
+ */
+const auditedProcedure = authenticatedProcedure.use(async (opts) => {
+  const { ctx, meta, next } = opts;
+  const audit: AuditNote = {};
+  const result = await next({ ctx: { audit } });
+  const spec = meta?.audit;
+  if (!spec) return result;
+
+  const raw = await opts.getRawInput().catch(() => undefined);
+  const call = result.ok
+    ? { ok: true, data: result.data, raw, note: audit }
+    : { ok: false, error: result.error, raw, note: audit };
+  const { store, ids, clock } = ctx.deps;
+  await recordCall({ store, ids, log: ctx.log, nowMs: clock.nowMs() }, ctx, spec, call);
+  return result;
+});
+
+/**
+ * Procedures for partners: authenticated, audited, and the token must carry the scope the
+ * procedure declares in `meta.scope`. A procedure that declares none is refused to everyone,
+ * so a forgotten declaration fails closed.
+ */
+export const partnerProcedure = auditedProcedure.use(async ({ ctx, meta, next }) => {
   const scope = meta?.scope;
-  if (!scope || !principal.scopes.includes(scope)) {
+  if (!scope || !ctx.principal.scopes.includes(scope)) {
     throw toTrpcError(
       new TahoonError({
         code: 'FORBIDDEN',
@@ -79,9 +113,5 @@ export const partnerProcedure = publicProcedure.use(async ({ ctx, meta, next }) 
       }),
     );
   }
-  const log = ctx.log.child({
-    orgId: principal.organizationId,
-    credentialId: principal.credentialId,
-  });
-  return next({ ctx: { ...ctx, principal, log } });
+  return next();
 });

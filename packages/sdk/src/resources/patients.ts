@@ -1,7 +1,14 @@
 import { type Http, paramsObject, pathId } from '../http.js';
 import type { RequestOptions, WriteRequestOptions } from '../options.js';
 import type { PagePromise, WithRequestId } from '../pagination.js';
-import type { Patient, PatientCreate, PatientListParams, PatientUpdate } from '../types.js';
+import type {
+  Patient,
+  PatientCreate,
+  PatientErasure,
+  PatientExport,
+  PatientListParams,
+  PatientUpdate,
+} from '../types.js';
 
 /**
  * `client.patients`: the patients your organisation registers. Patients are private to your
@@ -51,6 +58,25 @@ export interface PatientsApi {
    * for await (const patient of client.patients.list()) exportRow(patient);
    */
   list(params?: PatientListParams, options?: RequestOptions): PagePromise<Patient>;
+
+  /**
+   * Everything Tahoon holds about one patient, for a data-subject access request: the record,
+   * every booking with its history and cancellation, and the audit entries about the patient.
+   *
+   * @example
+   * const { patient, bookings, auditEvents } = await client.patients.export(id);
+   */
+  export(id: string, options?: RequestOptions): Promise<WithRequestId<PatientExport>>;
+
+  /**
+   * Erases a patient (right to erasure): its details are removed, sessions still to come are
+   * cancelled and past ones kept without details. Afterwards the id answers `NOT_FOUND`, and
+   * the `externalId` may be registered again.
+   *
+   * @example
+   * const { cancelledBookingIds } = await client.patients.erase('pat_k3m9q2x7w4n8p5rt');
+   */
+  erase(id: string, options?: WriteRequestOptions): Promise<WithRequestId<PatientErasure>>;
 }
 
 export function patientsApi(http: Http): PatientsApi {
@@ -70,5 +96,11 @@ export function patientsApi(http: Http): PatientsApi {
       ),
 
     list: (params, options) => http.list<Patient>('/v1/patients', params, options),
+
+    export: async (id, options) =>
+      http.read<PatientExport>(`/v1/patients/${pathId(id, 'id')}/export`, undefined, options),
+
+    erase: async (id, options) =>
+      http.write<PatientErasure>('DELETE', `/v1/patients/${pathId(id, 'id')}`, undefined, options),
   };
 }
