@@ -242,7 +242,10 @@ const NOTIFICATION_ROWS: ParityRow[] = [
     name: 'refuses a rotation without a token',
     procedure: 'webhookEndpoints.rotateSecret',
     anonymous: true,
-    rest: () => ({ method: 'POST', path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}/rotate-secret` }),
+    rest: () => ({
+      method: 'POST',
+      path: `/v1/webhook-endpoints/${UNKNOWN_ENDPOINT}/rotate-secret`,
+    }),
     trpc: () => ({ id: UNKNOWN_ENDPOINT }),
     status: 401,
     code: 'UNAUTHENTICATED',
@@ -390,7 +393,10 @@ const NOTIFICATION_ROWS: ParityRow[] = [
       await rest(gw, 'PUT', path, { token: gw.partnerA.token, body: {} });
       return token;
     },
-    rest: (f, token) => ({ method: 'DELETE', path: `/v1/patients/${f.readPatient}/devices/${token}` }),
+    rest: (f, token) => ({
+      method: 'DELETE',
+      path: `/v1/patients/${f.readPatient}/devices/${token}`,
+    }),
     trpc: (f, token) => ({ id: f.readPatient, token }),
     status: 200,
   },

@@ -39,7 +39,14 @@ describe('the server runs the outbox dispatcher', () => {
     const id = webIds.next('obx');
     // Jitsi rooms exist only as URLs, so removing one succeeds without any server.
     await rt.deps.outbox.messages.enqueue(
-      [{ id, topic: 'video.room.remove', organizationId: null, payload: { bookingId: 'bkg_x', roomId: 'r' } }],
+      [
+        {
+          id,
+          topic: 'video.room.remove',
+          organizationId: null,
+          payload: { bookingId: 'bkg_x', roomId: 'r' },
+        },
+      ],
       Date.now(),
     );
     const until = Date.now() + ms;

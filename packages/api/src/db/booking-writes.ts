@@ -20,14 +20,7 @@ import {
 import type { DomainEventType, OutboxMessage } from '../outbox/types.js';
 import { cancelByKeysIn, enqueueIn, findByKeysIn, recordEventsIn } from './outbox.js';
 import { bookings } from './schema.js';
-import {
-  bookingRow,
-  findConflict,
-  isErased,
-  lockParties,
-  toBooking,
-  type Db,
-} from './store.js';
+import { bookingRow, findConflict, isErased, lockParties, toBooking, type Db } from './store.js';
 
 export interface Cancellation {
   by: CancelledBy;

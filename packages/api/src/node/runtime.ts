@@ -123,7 +123,12 @@ export async function createRuntime(
     ids: webIds,
     logger,
     // Webhooks and push: `event.publish`, `webhook.deliver` and `push.send`.
-    handlers: createNodeNotificationHandlers({ config, store: database.store, ids: webIds, logger }),
+    handlers: createNodeNotificationHandlers({
+      config,
+      store: database.store,
+      ids: webIds,
+      logger,
+    }),
     settings: {
       batchSize: config.TAHOON_DISPATCHER_BATCH_SIZE,
       concurrency: config.TAHOON_DISPATCHER_CONCURRENCY,
