@@ -73,8 +73,53 @@ describe('the tahoon CLI on the embedded database', () => {
       await tahoon(['credentials', 'list', '--org', org.organizationId, '--json'], env),
     );
     expect(listed.data).toHaveLength(1);
+    expect(listed.data[0]).toMatchObject({ status: 'active', scopes: expect.any(Array) });
     expect(JSON.stringify(listed)).not.toContain(created.clientSecret);
     expect(listed.data[0]).toMatchObject({ clientId: created.clientId, revokedAt: null });
+
+    // A narrowed credential, then a rotation: both secrets listed, the new one shown once.
+    const narrowed = json<{ clientId: string; scopes: string[] }>(
+      await tahoon(
+        [
+          'credentials',
+          'create',
+          '--org',
+          org.organizationId,
+          '--scopes',
+          'providers:read,bookings:read',
+          '--json',
+        ],
+        env,
+      ),
+    );
+    expect(narrowed.scopes).toEqual(['providers:read', 'bookings:read']);
+    const unknownScope = await tahoon(
+      ['credentials', 'create', '--org', org.organizationId, '--scopes', 'everything'],
+      env,
+    );
+    expect(unknownScope.code).toBe(2);
+    const rotated = json<{ clientSecret: string; previousSecretsExpireAt: string }>(
+      await tahoon(
+        [
+          'credentials',
+          'rotate',
+          '--org',
+          org.organizationId,
+          '--client-id',
+          narrowed.clientId,
+          '--overlap-seconds',
+          '3600',
+          '--json',
+        ],
+        env,
+      ),
+    );
+    expect(rotated.clientSecret).toContain(narrowed.clientId.slice('cred_'.length));
+    const withTwo = json<{ data: { clientId: string; secrets: unknown[] }[] }>(
+      await tahoon(['credentials', 'list', '--org', org.organizationId, '--json'], env),
+    );
+    expect(withTwo.data.find((c) => c.clientId === narrowed.clientId)?.secrets).toHaveLength(2);
+    expect(JSON.stringify(withTwo)).not.toContain(rotated.clientSecret);
 
     const revoke = await tahoon(
       [
@@ -89,10 +134,10 @@ describe('the tahoon CLI on the embedded database', () => {
       env,
     );
     expect(revoke.code).toBe(0);
-    const after = json<{ data: { revokedAt: string | null }[] }>(
+    const after = json<{ data: { clientId: string; revokedAt: string | null }[] }>(
       await tahoon(['credentials', 'list', '--org', org.organizationId, '--json'], env),
     );
-    expect(after.data[0]?.revokedAt).not.toBeNull();
+    expect(after.data.find((c) => c.clientId === created.clientId)?.revokedAt).not.toBeNull();
   });
 
   it('exits 2 for usage and validation errors', async () => {
@@ -124,6 +169,25 @@ describe('the tahoon CLI on the embedded database', () => {
     expect(report.imported).toBe(0);
     expect(report.errors.some((e) => e.index === 0 && e.field === '/type')).toBe(true);
     expect(report.errors.some((e) => e.index === 1 && e.field === '/bogus')).toBe(true);
+  });
+
+  it('prints fresh production secrets without touching a database', async () => {
+    const first = await tahoon(['secrets', 'generate'], env);
+    const second = json<Record<string, string>>(
+      await tahoon(['secrets', 'generate', '--json'], env),
+    );
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^TAHOON_TOKEN_SIGNING_KEYS=\{"keys":/m);
+    expect(first.stdout).toMatch(/^TAHOON_OPERATOR_TOKEN=/m);
+    expect(Object.keys(second).sort()).toEqual([
+      'TAHOON_CREDENTIAL_KEY',
+      'TAHOON_OPERATOR_TOKEN',
+      'TAHOON_PHI_ACTIVE_KEY',
+      'TAHOON_PHI_INDEX_KEY',
+      'TAHOON_PHI_KEYS',
+      'TAHOON_TOKEN_SIGNING_KEYS',
+    ]);
+    expect(first.stdout).not.toContain(second.TAHOON_CREDENTIAL_KEY);
   });
 
   it('prints the OpenAPI document', async () => {

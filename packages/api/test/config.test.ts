@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, docsEnabled, loadConfig, withFileSecrets } from '../src/config.js';
+import { readFile } from 'node:fs/promises';
+import {
+  ConfigError,
+  configSchema,
+  docsEnabled,
+  loadConfig,
+  withFileSecrets,
+} from '../src/config.js';
+import { generateProductionSecrets } from '../src/node/secrets.js';
 import { generatePhiEnv } from '../src/phi/index.js';
 import { generateSigningKey } from '../src/tokens/signing-keys.js';
 
@@ -130,5 +138,52 @@ describe('secrets mounted as files', () => {
     expect(docsEnabled({ NODE_ENV: 'production', TAHOON_DOCS: undefined })).toBe(false);
     expect(docsEnabled({ NODE_ENV: 'production', TAHOON_DOCS: 'on' })).toBe(true);
     expect(docsEnabled({ NODE_ENV: 'development', TAHOON_DOCS: undefined })).toBe(true);
+  });
+});
+
+describe('the configuration reference', () => {
+  const root = new URL('../../../', import.meta.url);
+  const variables = Object.keys(configSchema.shape);
+
+  it('documents every variable in .env.example and the README', async () => {
+    const example = await readFile(new URL('.env.example', root), 'utf8');
+    const readme = await readFile(new URL('README.md', root), 'utf8');
+    const documented = new Set(
+      [...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1] ?? ''),
+    );
+    expect(variables.filter((name) => !documented.has(name))).toEqual([]);
+    expect(
+      variables.filter(
+        (name) =>
+          !readme.includes(name.replace(/^TAHOON_DISPATCHER_/, '…_')) && !readme.includes(name),
+      ),
+    ).toEqual([]);
+    // Nothing documented that the gateway does not read.
+    const phi = ['TAHOON_PHI_KEYS', 'TAHOON_PHI_ACTIVE_KEY', 'TAHOON_PHI_INDEX_KEY'];
+    expect(
+      [...documented].filter((name) => !variables.includes(name) && !phi.includes(name)),
+    ).toEqual([]);
+  });
+});
+
+describe('tahoon secrets generate', () => {
+  it('makes secrets a production deployment starts with, every time', async () => {
+    // Each run draws new random values; a weak-looking draw would make a deployment fail to boot.
+    for (let i = 0; i < 50; i++) {
+      const env = { ...(await generateProductionSecrets()), NODE_ENV: 'production' };
+      expect(() =>
+        loadConfig({ ...env, DATABASE_URL: 'postgres://tahoon@db:5432/t' }),
+      ).not.toThrow();
+    }
+    const first = await generateProductionSecrets();
+    const second = await generateProductionSecrets();
+    expect(first.TAHOON_CREDENTIAL_KEY).not.toBe(second.TAHOON_CREDENTIAL_KEY);
+    const config = loadConfig({
+      ...first,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://tahoon@db.internal:5432/tahoon',
+    });
+    expect(config.TAHOON_TOKEN_SIGNING_KEYS).toHaveLength(1);
+    expect(config.TAHOON_OPERATOR_TOKEN).toBe(first.TAHOON_OPERATOR_TOKEN);
   });
 });

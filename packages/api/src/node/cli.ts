@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { isId, TahoonError } from '@tahoon/core';
-import { createAuth } from '../auth.js';
+import { ALL_SCOPES, createAuth } from '../auth.js';
 import { ConfigError, loadConfig, withFileSecrets } from '../config.js';
 import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js';
 import { rotateSealedValues } from '../db/phi-rotation.js';
@@ -11,8 +11,16 @@ import { parseProviderImport } from '../seed/provider-import.js';
 import { outboxView } from '../http/ops.js';
 import type { OutboxState } from '../outbox/types.js';
 import { markBookingAudited } from '../audit/operator.js';
+import {
+  createCredential,
+  listCredentials,
+  revokeCredential,
+  rotateCredential,
+  scopesToGrant,
+} from '../services/credentials.js';
 import { bookingView } from '../services/views.js';
 import { createLogger, createRuntime, type Runtime } from './runtime.js';
+import { generateProductionSecrets } from './secrets.js';
 import { SIGNING_COMMANDS, SIGNING_OPTIONS, SIGNING_USAGE } from './cli-signing.js';
 import { runningServerPid, startServer } from './server.js';
 
@@ -26,9 +34,15 @@ Commands:
   migrate                                     apply database migrations
   seed --demo                                 load the demo providers and organization
   orgs create --name NAME                     create a partner organization
-  credentials create --org ORG_ID [--label L] issue a client id and secret (shown once)
-  credentials list --org ORG_ID               list an organization's credentials
+  credentials create --org ORG_ID [--label L] [--scopes S1,S2]
+                                              issue a client id and secret (shown once);
+                                              every scope unless --scopes narrows them
+  credentials list --org ORG_ID               list credentials with scopes and secrets' last use
+  credentials rotate --org ORG_ID --client-id CLIENT_ID [--overlap-seconds N]
+                                              issue a new secret (shown once); the old ones keep
+                                              working for N seconds (default one day)
   credentials revoke --org ORG_ID --client-id CLIENT_ID
+  secrets generate                            print fresh production secrets as environment lines
   providers import FILE                       import providers (docs/providers-import.schema.json)
   bookings mark --id BOOKING_ID --status completed|no_show
   outbox list [--state pending|delivered|dead|cancelled] [--limit N]
@@ -51,6 +65,7 @@ const OPTIONS = {
   status: { type: 'string' },
   state: { type: 'string' },
   limit: { type: 'string' },
+  scopes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...SIGNING_OPTIONS,
 } as const;
@@ -232,14 +247,18 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'credentials create': {
       const org = required(values, 'org');
+      const scopes = values.scopes?.split(',').map((scope) => scope.trim());
       return withRuntime(true, async ({ deps }) => {
         if (!(await deps.store.organizations.get(org)))
           throw new UsageError(`No organization ${org}`);
-        const created = await createAuth(deps).createCredential(org, values.label ?? null);
+        const created = await createCredential({ ...deps, auth: createAuth(deps) }, org, {
+          label: values.label,
+          scopes: scopesToGrant(scopes, ALL_SCOPES),
+        });
         print(
           json,
-          { organizationId: org, ...created },
-          `client_id: ${created.clientId}\nclient_secret: ${created.clientSecret}\n(The secret is shown once; store it now.)`,
+          { organizationId: org, clientId: created.id, ...created },
+          `client_id: ${created.id}\nclient_secret: ${created.clientSecret}\nscopes: ${created.scopes.join(' ')}\n(The secret is shown once; store it now.)`,
         );
       });
     }
@@ -248,23 +267,37 @@ async function run(argv: string[]): Promise<void> {
       return withRuntime(false, async ({ deps }) => {
         if (!(await deps.store.organizations.get(org)))
           throw new UsageError(`No organization ${org}`);
-        const data = (await deps.store.credentials.list(org)).map((c) => ({
-          clientId: c.id,
-          label: c.label,
-          createdAt: new Date(c.createdAtMs).toISOString(),
-          expiresAt: c.expiresAtMs === null ? null : new Date(c.expiresAtMs).toISOString(),
-          revokedAt: c.revokedAtMs === null ? null : new Date(c.revokedAtMs).toISOString(),
-          lastUsedAt: c.lastUsedAtMs === null ? null : new Date(c.lastUsedAtMs).toISOString(),
-        }));
+        const data = (await listCredentials(deps, org)).map((c) => ({ clientId: c.id, ...c }));
         print(
           json,
           { data },
           data
             .map(
               (c) =>
-                `${c.clientId}  ${c.revokedAt ? 'revoked' : 'active'}  last used ${c.lastUsedAt ?? 'never'}`,
+                `${c.id}  ${c.status}  ${c.secrets.length} secret(s)  last used ${c.lastUsedAt ?? 'never'}  ${c.scopes.join(' ')}`,
             )
             .join('\n') || 'No credentials',
+        );
+      });
+    }
+    case 'credentials rotate': {
+      const org = required(values, 'org');
+      const clientId = required(values, 'client-id');
+      const overlap = values['overlap-seconds'];
+      const seconds = overlap === undefined ? undefined : Number(overlap);
+      if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0))
+        throw new UsageError('--overlap-seconds must be a whole number of seconds');
+      return withRuntime(true, async ({ deps }) => {
+        const rotated = await rotateCredential(
+          { ...deps, auth: createAuth(deps) },
+          org,
+          clientId,
+          seconds,
+        );
+        print(
+          json,
+          { organizationId: org, ...rotated },
+          `client_id: ${rotated.clientId}\nclient_secret: ${rotated.clientSecret}\nPrevious secrets stop working at ${rotated.previousSecretsExpireAt}.\n(The secret is shown once; store it now.)`,
         );
       });
     }
@@ -272,10 +305,25 @@ async function run(argv: string[]): Promise<void> {
       const org = required(values, 'org');
       const clientId = required(values, 'client-id');
       return withRuntime(true, async ({ deps }) => {
-        const revoked = await deps.store.credentials.revoke(org, clientId, deps.clock.nowMs());
-        if (!revoked) throw new UsageError(`No credential ${clientId} in organization ${org}`);
-        print(json, { organizationId: org, clientId, revoked: true }, `Revoked ${clientId}`);
+        const revoked = await revokeCredential(deps, org, clientId);
+        print(
+          json,
+          { organizationId: org, clientId, revoked: true, credential: revoked },
+          `Revoked ${clientId}; its secrets and tokens no longer work`,
+        );
       });
+    }
+    case 'secrets generate': {
+      const env = await generateProductionSecrets();
+      print(
+        json,
+        env,
+        [
+          '# Fresh secrets for a production deployment: keep them in your secret store, never in git.',
+          ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+        ].join('\n'),
+      );
+      return;
     }
     case 'providers import':
       return importProviders(arg, json);

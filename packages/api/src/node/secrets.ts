@@ -112,3 +112,24 @@ export async function writeDemoCredentials(config: Config, demo: DemoCredentials
     mode: 0o600,
   });
 }
+
+/**
+ * A complete set of fresh production secrets, as environment variables: a token signing key,
+ * the credential key, PHI keys (the key id names the month it was made, so rotations read
+ * well) and the operator token. Printed by `tahoon secrets generate`; nothing is stored.
+ */
+export async function generateProductionSecrets(now = new Date()): Promise<Record<string, string>> {
+  const month = now.toISOString().slice(0, 7).replace('-', '');
+  const signingKey = await generateSigningKey(`tok-${month}-${randomHex(4)}`);
+  return {
+    TAHOON_TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }),
+    TAHOON_CREDENTIAL_KEY: randomBase64Url(32),
+    ...generatePhiEnv(`phi-${month}-${randomHex(4)}`),
+    TAHOON_OPERATOR_TOKEN: randomBase64Url(32),
+  };
+}
+
+/** base64url carries more distinct characters than hex, as the secret checks expect. */
+function randomBase64Url(byteLength: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(byteLength))).toString('base64url');
+}
