@@ -44,6 +44,105 @@ const tokenRequest = {
   },
 };
 
+/** The form RFC 7009 and RFC 7662 requests send: the token, with the client's credentials. */
+const tokenManagementRequest = {
+  required: true,
+  content: {
+    'application/x-www-form-urlencoded': {
+      schema: {
+        type: 'object',
+        required: ['token'],
+        properties: {
+          token: { type: 'string', description: 'An access token of your organization' },
+          token_type_hint: { type: 'string', enum: ['access_token'] },
+          client_id: { type: 'string', description: 'Unless sent with HTTP Basic' },
+          client_secret: { type: 'string', description: 'Unless sent with HTTP Basic' },
+        },
+      },
+    },
+  },
+};
+
+const tokenManagementPaths = {
+  '/v1/oauth/revoke': {
+    post: {
+      operationId: 'oauth-revoke',
+      tags: ['auth'],
+      summary: 'Revoke one of your access tokens (RFC 7009)',
+      description:
+        'The token stops working on every instance at its next use. An unknown token, or ' +
+        "another organization's, answers 200 and changes nothing, as RFC 7009 asks.",
+      security: [{ basic: [] }, {}],
+      requestBody: tokenManagementRequest,
+      responses: {
+        200: { description: 'Revoked, or nothing to revoke' },
+        400: { description: 'Malformed request', content: problemContent },
+        401: { description: 'Invalid client credentials', content: problemContent },
+      },
+    },
+  },
+  '/v1/oauth/introspect': {
+    post: {
+      operationId: 'oauth-introspect',
+      tags: ['auth'],
+      summary: 'Whether one of your access tokens is active, with its claims (RFC 7662)',
+      security: [{ basic: [] }, {}],
+      requestBody: tokenManagementRequest,
+      responses: {
+        200: {
+          description:
+            "`active: false` for an expired, revoked, unknown or another organization's token",
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['active'],
+                properties: {
+                  active: { type: 'boolean' },
+                  scope: { type: 'string' },
+                  client_id: { type: 'string' },
+                  token_type: { type: 'string', enum: ['Bearer'] },
+                  exp: { type: 'integer' },
+                  iat: { type: 'integer' },
+                  sub: { type: 'string' },
+                  aud: { type: 'string' },
+                  iss: { type: 'string' },
+                  jti: { type: 'string' },
+                  org: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        400: { description: 'Malformed request', content: problemContent },
+        401: { description: 'Invalid client credentials', content: problemContent },
+      },
+    },
+  },
+  '/.well-known/jwks.json': {
+    get: {
+      operationId: 'jwks',
+      tags: ['auth'],
+      summary: 'The public keys that verify access tokens (RFC 7517)',
+      security: [{}],
+      responses: {
+        200: {
+          description: 'A JWK set of Ed25519 public keys',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['keys'],
+                properties: { keys: { type: 'array', items: { type: 'object' } } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 const tokenPaths = {
   '/v1/oauth/token': {
     post: {
@@ -176,10 +275,12 @@ export function buildOpenApiDocument(baseUrl: string): OpenAPIObject {
     },
   });
   useProblems(doc);
+  requirePathParameters(doc);
   doc.info['x-generated'] = 'Generated from the tRPC routers by `tahoon openapi`; do not edit.';
   // Hand-written parts are plain JSON; the generated document's types are stricter than needed.
   doc.paths = {
     ...tokenPaths,
+    ...tokenManagementPaths,
     ...doc.paths,
     '/health': healthResponse('Overall health'),
     '/health/live': healthResponse('Liveness'),
@@ -190,4 +291,19 @@ export function buildOpenApiDocument(baseUrl: string): OpenAPIObject {
     schemas: { ...(doc.components?.schemas ?? {}), Problem: problemSchema },
   } as OpenAPIObject['components'];
   return doc;
+}
+
+/**
+ * Path parameters are always required (OpenAPI 3). The generator leaves `required` off when a
+ * field's schema preprocesses its input (the device token is percent-decoded first).
+ */
+function requirePathParameters(doc: OpenAPIObject): void {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, { parameters?: unknown[] }>)) {
+      for (const parameter of operation.parameters ?? []) {
+        const p = parameter as { in?: string; required?: boolean };
+        if (p.in === 'path') p.required = true;
+      }
+    }
+  }
 }

@@ -47,7 +47,19 @@ interface RestCall {
 }
 
 /** A field that differs between the two answers only because each call made its own resource. */
-type Fresh = 'id' | 'externalId' | 'video' | 'secret' | 'key' | 'previous' | 'auditEvents';
+type Fresh =
+  | 'id'
+  | 'externalId'
+  | 'video'
+  | 'secret'
+  | 'key'
+  | 'previous'
+  | 'auditEvents'
+  | 'clientId'
+  | 'clientSecret'
+  | 'secretId'
+  | 'secrets'
+  | 'credential';
 
 interface ParityRow {
   name: string;
@@ -1127,6 +1139,133 @@ const ROWS: ParityRow[] = [
     code: 'UNAUTHENTICATED',
   },
 
+  // credentials.*
+  {
+    name: "lists the organization's credentials",
+    procedure: 'credentials.list',
+    rest: () => ({ method: 'GET', path: '/v1/credentials' }),
+    trpc: () => ({}),
+    status: 200,
+  },
+  {
+    name: 'refuses the credentials without a token',
+    procedure: 'credentials.list',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: '/v1/credentials' }),
+    trpc: () => ({}),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'creates a narrowed credential, its secret shown once',
+    procedure: 'credentials.create',
+    rest: () => ({ method: 'POST', path: '/v1/credentials', body: CREDENTIAL }),
+    trpc: () => CREDENTIAL,
+    status: 201,
+    fresh: ['id', 'clientSecret', 'secrets'],
+  },
+  {
+    name: 'refuses a scope Tahoon does not have',
+    procedure: 'credentials.create',
+    rest: () => ({ method: 'POST', path: '/v1/credentials', body: { scopes: ['all:things'] } }),
+    trpc: () => ({ scopes: ['all:things'] }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/scopes/0',
+  },
+  {
+    name: 'refuses a credential without a token',
+    procedure: 'credentials.create',
+    anonymous: true,
+    rest: () => ({ method: 'POST', path: '/v1/credentials', body: CREDENTIAL }),
+    trpc: () => CREDENTIAL,
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'reads a credential without its secrets',
+    procedure: 'credentials.get',
+    prepare: (gw) => createCredential(gw),
+    rest: (_f, id) => ({ method: 'GET', path: `/v1/credentials/${id}` }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+    fresh: ['id', 'secrets'],
+  },
+  {
+    name: 'answers 404 for an unknown credential',
+    procedure: 'credentials.get',
+    rest: () => ({ method: 'GET', path: `/v1/credentials/${UNKNOWN_CREDENTIAL}` }),
+    trpc: () => ({ id: UNKNOWN_CREDENTIAL }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses a credential read without a token',
+    procedure: 'credentials.get',
+    anonymous: true,
+    rest: () => ({ method: 'GET', path: `/v1/credentials/${UNKNOWN_CREDENTIAL}` }),
+    trpc: () => ({ id: UNKNOWN_CREDENTIAL }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'rotates a secret with an overlap',
+    procedure: 'credentials.rotate',
+    prepare: (gw) => createCredential(gw),
+    rest: (_f, id) => ({
+      method: 'POST',
+      path: `/v1/credentials/${id}/rotate`,
+      body: { previousSecretExpiresInSeconds: 3600 },
+    }),
+    trpc: (_f, id) => ({ id, previousSecretExpiresInSeconds: 3600 }),
+    status: 200,
+    fresh: ['clientId', 'clientSecret', 'secretId', 'credential'],
+  },
+  {
+    name: 'answers 404 for rotating an unknown credential',
+    procedure: 'credentials.rotate',
+    rest: () => ({ method: 'POST', path: `/v1/credentials/${UNKNOWN_CREDENTIAL}/rotate` }),
+    trpc: () => ({ id: UNKNOWN_CREDENTIAL }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'refuses a credential rotation without a token',
+    procedure: 'credentials.rotate',
+    anonymous: true,
+    rest: () => ({ method: 'POST', path: `/v1/credentials/${UNKNOWN_CREDENTIAL}/rotate` }),
+    trpc: () => ({ id: UNKNOWN_CREDENTIAL }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'revokes a credential',
+    procedure: 'credentials.revoke',
+    prepare: (gw) => createCredential(gw),
+    rest: (_f, id) => ({ method: 'DELETE', path: `/v1/credentials/${id}` }),
+    trpc: (_f, id) => ({ id }),
+    status: 200,
+    fresh: ['id', 'secrets'],
+  },
+  {
+    name: 'refuses a malformed credential id',
+    procedure: 'credentials.revoke',
+    rest: () => ({ method: 'DELETE', path: '/v1/credentials/cred_x' }),
+    trpc: () => ({ id: 'cred_x' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    pointer: '/id',
+  },
+  {
+    name: 'refuses a credential revocation without a token',
+    procedure: 'credentials.revoke',
+    anonymous: true,
+    rest: () => ({ method: 'DELETE', path: `/v1/credentials/${UNKNOWN_CREDENTIAL}` }),
+    trpc: () => ({ id: UNKNOWN_CREDENTIAL }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+
   // webhookEndpoints.*, events.*, devices.*
   ...NOTIFICATION_ROWS,
   // organization.get
@@ -1324,6 +1463,17 @@ const ROWS: ParityRow[] = [
 
 const UNKNOWN_SIGNING_KEY = 'sgk_k3m9q2x7w4n8p5rt';
 const UNKNOWN_CREDENTIAL = 'cred_k3m9q2x7w4n8p5rt';
+
+const CREDENTIAL = { label: 'Parity', scopes: ['bookings:read'] };
+
+async function createCredential(gw: TestGateway): Promise<string> {
+  const answer = await rest(gw, 'POST', '/v1/credentials', {
+    token: gw.partnerA.token,
+    body: CREDENTIAL,
+  });
+  if (answer.status !== 201) throw new Error(`could not create a credential: ${answer.status}`);
+  return (answer.body as { id: string }).id;
+}
 
 async function createSigningKey(gw: TestGateway): Promise<string> {
   const answer = await rest(gw, 'POST', '/v1/signing-keys', { token: gw.partnerA.token, body: {} });
