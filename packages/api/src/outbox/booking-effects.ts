@@ -49,13 +49,22 @@ export function reminderMessages(
 }
 
 /** The message that makes a booking's room and confirms it. */
+/**
+ * How long the dispatcher leaves a new booking's room to the request that holds the slot. That
+ * request makes the room at once (so the partner gets a confirmed booking, not a 202); the
+ * dispatcher takes over only when that attempt did not happen (the process died) or failed
+ * (its retry is then scheduled with backoff). Without the grace an idle dispatcher, woken by
+ * the commit, would race the request for the message.
+ */
+export const INLINE_ROOM_GRACE_MS = 10_000;
+
 export function roomCreateMessage(booking: Booking, ids: IdGenerator): OutboxMessage {
   return {
     id: ids.next('obx'),
     topic: 'video.room.create',
     organizationId: booking.organizationId,
     payload: { bookingId: booking.id },
-    availableAtMs: booking.createdAtMs,
+    availableAtMs: booking.createdAtMs + INLINE_ROOM_GRACE_MS,
     dedupeKey: roomCreateKey(booking.id),
   };
 }
