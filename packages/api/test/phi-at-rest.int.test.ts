@@ -29,9 +29,14 @@ const PATIENTS = [
   },
 ];
 
+/** An FCM registration token: it singles out one patient's phone. */
+const DEVICE = 'vaultDevice:APA91bVaultRegistrationToken0001';
+
 describe('patient data at rest on PostgreSQL', () => {
   let gw: TestGateway;
   let url: string;
+  /** Secrets shown once to partners: a rotated client secret, a signing key, a webhook secret. */
+  const shownOnce: string[] = [];
   beforeAll(async () => {
     gw = await createTestGateway('postgres');
     const result = await gw.database.db.execute(sql`select current_database() as name`);
@@ -47,14 +52,39 @@ describe('patient data at rest on PostgreSQL', () => {
         body: patient,
       });
       expect(created.status).toBe(201);
+      const id = (created.body as { id: string }).id;
+      const device = await rest(gw, 'PUT', `/v1/patients/${id}/devices/${DEVICE}`, {
+        token: gw.partnerA.token,
+        body: {},
+      });
+      expect(device.status).toBe(200);
     }
+    const token = gw.partnerA.token;
+    const rotated = await rest(gw, 'POST', `/v1/credentials/${gw.partnerA.clientId}/rotate`, {
+      token,
+      body: { previousSecretExpiresInSeconds: 3600 },
+    });
+    const signingKey = await rest(gw, 'POST', '/v1/signing-keys', { token, body: {} });
+    const endpoint = await rest(gw, 'POST', '/v1/webhook-endpoints', {
+      token,
+      body: { url: 'https://hooks.partner.example/tahoon' },
+    });
+    expect([rotated.status, signingKey.status, endpoint.status]).toEqual([200, 201, 201]);
+    shownOnce.push(
+      (rotated.body as { clientSecret: string }).clientSecret,
+      (signingKey.body as { secret: string }).secret,
+      (endpoint.body as { secret: string }).secret,
+    );
   });
   afterAll(() => gw?.close());
 
-  it('leaves no name, email, phone, birth date, external id or client secret in a dump', async () => {
+  it('leaves no patient detail, device token or secret shown to a partner in a dump', async () => {
     const { stdout: dump } = await run('pg_dump', ['--data-only', url], { maxBuffer: 64 << 20 });
     expect(dump).toContain('COPY public.patients');
-    const secrets = [gw.partnerA.clientSecret, gw.partnerB.clientSecret];
+    const secrets = [gw.partnerA.clientSecret, gw.partnerB.clientSecret, ...shownOnce, DEVICE];
+    expect(shownOnce).toHaveLength(3);
+    // The secrets' random parts too, in case a column kept them without their prefix.
+    secrets.push(...shownOnce.map((secret) => secret.slice(-40)));
     for (const value of [
       ...PATIENTS.flatMap((p) => [
         p.externalId,
