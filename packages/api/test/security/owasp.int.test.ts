@@ -6,8 +6,6 @@
  * any category is empty.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1124,23 +1122,6 @@ securityCase(
 // ---------------------------------------------------------------------------------------------
 // API10: Unsafe Consumption of APIs: what the video service answers is checked, not trusted.
 
-/** A video service on a loopback port that answers every call with `answer`. */
-async function misbehavingVideoService(answer: { status: number; type: string; body: string }) {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(answer.status, { 'content-type': answer.type });
-      response.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 const MISBEHAVIOURS = [
   { what: 'an HTML page', status: 200, type: 'text/html', body: '<html><body>hi</body></html>' },
   { what: 'JSON without a room id', status: 200, type: 'application/json', body: '{"ok":true}' },
@@ -1164,7 +1145,11 @@ for (const [index, misbehaviour] of MISBEHAVIOURS.entries()) {
     'API10',
     `a video service answering ${misbehaviour.what} confirms no booking`,
     async (c) => {
-      const service = await misbehavingVideoService(misbehaviour);
+      const service = await localServer({
+        status: misbehaviour.status,
+        headers: { 'content-type': misbehaviour.type },
+        body: misbehaviour.body,
+      });
       try {
         // The booking saga makes the room through the outbox, so the outbox gets the service.
         const outbox = createOutbox({
@@ -1208,6 +1193,8 @@ for (const [index, misbehaviour] of MISBEHAVIOURS.entries()) {
           .from(bookings)
           .where(and(eq(bookings.patientId, patientId), eq(bookings.status, 'confirmed')));
         expect(confirmed).toEqual([]);
+        // The misbehaving service was asked, so its answer is what was judged.
+        expect(service.received.length).toBeGreaterThan(0);
       } finally {
         await service.close();
       }
