@@ -451,6 +451,54 @@ securityCase(
   'http',
 );
 
+/** Asks the token endpoint for a token with a client id and secret; answers the status. */
+async function tokenStatus(gw: TestGateway, clientId: string, clientSecret: string) {
+  const answer = await rest(gw, 'POST', '/v1/oauth/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
+  });
+  return { status: answer.status, token: (answer.body as { access_token?: string }).access_token };
+}
+
+securityCase(
+  'API2',
+  'a rotated-out client secret stops after its overlap, and a revoked credential stops at once',
+  async (c) => {
+    const { token } = c.gw.partnerA;
+    const made = await rest(c.gw, 'POST', '/v1/credentials', {
+      token,
+      body: { label: 'rotation' },
+    });
+    expectStatus(made, 201);
+    const { id, clientSecret: oldSecret } = made.body as { id: string; clientSecret: string };
+    const rotated = await rest(c.gw, 'POST', `/v1/credentials/${id}/rotate`, {
+      token,
+      body: { previousSecretExpiresInSeconds: 60 },
+    });
+    expectStatus(rotated, 200);
+    const newSecret = (rotated.body as { clientSecret: string }).clientSecret;
+
+    expect((await tokenStatus(c.gw, id, oldSecret)).status).toBe(200);
+    c.gw.clock.advance(61_000);
+    try {
+      expect((await tokenStatus(c.gw, id, oldSecret)).status).toBe(401);
+      const fresh = await tokenStatus(c.gw, id, newSecret);
+      expect(fresh.status).toBe(200);
+
+      expectStatus(await rest(c.gw, 'DELETE', `/v1/credentials/${id}`, { token }), 200);
+      expect((await tokenStatus(c.gw, id, newSecret)).status).toBe(401);
+      expectStatus(await rest(c.gw, 'GET', '/v1/catalogue', { token: fresh.token }), 401);
+    } finally {
+      c.gw.clock.advance(-61_000);
+    }
+  },
+  'http',
+);
+
 // ---------------------------------------------------------------------------------------------
 // API3: Broken Object Property Level Authorization: fields a partner may not set are refused,
 // and answers carry nothing internal.
