@@ -272,15 +272,20 @@ securityCase(
 );
 
 for (const [procedure, input] of Object.entries(FOREIGN_OBJECT_CALLS)) {
-  securityCase('API1', `${procedure} on organization A's object answers B 404`, async (c) => {
-    const answer = await unchanged(c.gw, () => c.asB(procedure, input(c.a)));
-    // A list filtered by a foreign id is empty or refuses the id; it never shows A's rows.
-    if (FILTERED_LISTS.has(procedure) && answer.status === 200) {
-      expectNothingOfA(c, procedure, answer.body);
-      return;
-    }
-    expectStatus(answer, 404);
-  });
+  const outcome = FILTERED_LISTS.has(procedure) ? 'none of its rows' : '404';
+  securityCase(
+    'API1',
+    `${procedure} on organization A's object answers B ${outcome}`,
+    async (c) => {
+      const answer = await unchanged(c.gw, () => c.asB(procedure, input(c.a)));
+      // A list filtered by a foreign id is empty or refuses the id; it never shows A's rows.
+      if (FILTERED_LISTS.has(procedure) && answer.status === 200) {
+        expectNothingOfA(c, procedure, answer.body);
+        return;
+      }
+      expectStatus(answer, 404);
+    },
+  );
 }
 
 for (const [procedure, what, input] of MIXED_OBJECT_CALLS) {
@@ -1162,6 +1167,20 @@ securityCase(
     for (const path of ['/patients', '/v2/patients', '/v0/patients', '/api/patients']) {
       const answer = await rest(c.gw, 'GET', path, { token: c.gw.partnerA.token });
       expect(answer.status, path).toBe(404);
+    }
+  },
+  'http',
+);
+
+securityCase(
+  'API9',
+  'operator endpoints are undocumented, and absent unless an operator token is configured',
+  async (c) => {
+    const paths = Object.keys(openApiDocument.paths);
+    expect(paths.filter((path) => path.startsWith('/ops'))).toEqual([]);
+    for (const [method, path] of OPS_CALLS) {
+      const answer = await rest(c.gw, method, path, { token: c.gw.partnerA.token });
+      expect(answer.status, `${method} ${path}`).toBe(404);
     }
   },
   'http',
