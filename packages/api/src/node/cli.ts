@@ -8,7 +8,6 @@ import { buildOpenApiDocument, COMMITTED_OPENAPI_BASE_URL } from '../openapi.js'
 import { rotateSealedValues } from '../db/phi-rotation.js';
 import { seedDemo } from '../seed/demo.js';
 import { parseProviderImport } from '../seed/provider-import.js';
-import { markBooking } from '../services/bookings.js';
 import { outboxView } from '../http/ops.js';
 import type { OutboxState } from '../outbox/types.js';
 import { markBookingAudited } from '../audit/operator.js';
