@@ -5,26 +5,35 @@
  * request changes nothing. The last test prints how many cases each category holds and fails if
  * any category is empty.
  */
-import { createSecretKey, generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createVideoSdkRooms } from '../../src/adapters/video/index.js';
-import { bookings } from '../../src/db/schema.js';
+import { ALL_SCOPES, createAuth } from '../../src/auth.js';
+import { webIds } from '../../src/crypto.js';
+import { bookings, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.js';
+import { createPush } from '../../src/adapters/push/index.js';
+import { createNotificationHandlers } from '../../src/notifications/handlers.js';
+import { webhookUrlPolicy } from '../../src/notifications/policy.js';
+import { createOutbox } from '../../src/outbox/index.js';
+import { PermanentDeliveryError, type OutboxHandlers } from '../../src/outbox/types.js';
 import { createRateLimiter } from '../../src/ratelimit/index.js';
+import { createPinnedFetch } from '../../src/webhooks/pinned-fetch.js';
+import { createUrlGuard } from '../../src/webhooks/ssrf.js';
 import {
   expectNoLeak,
   patientInput,
   procedureNames,
+  procedureScope,
   restRoute,
   TRANSPORTS,
   type Transport,
 } from '../acceptance.js';
 import { appRouter } from '../../src/routers/index.js';
 import openApiDocument from '../../../../docs/openapi.json' with { type: 'json' };
+import { fakeDns } from '../fakes/dns.js';
 import {
   createTestGateway,
   DB_KINDS,
@@ -33,7 +42,22 @@ import {
   type Answer,
   type TestGateway,
 } from '../harness.js';
-import { databaseDigest, invoke, OWASP, type OwaspCategory } from './support.js';
+import {
+  insertEvent,
+  message,
+  outboxContext,
+  outboxRows,
+  run,
+  testHandlers,
+} from '../notifications-helpers.js';
+import {
+  databaseDigest,
+  invoke,
+  localServer,
+  OWASP,
+  tokenAttacks,
+  type OwaspCategory,
+} from './support.js';
 
 /** Asia/Riyadh psychologist, licensed in SA, 30 and 50 minutes, Sunday to Thursday. */
 const PROVIDER = 'prv_sjnpfzd39nd2qv6w';
@@ -45,17 +69,63 @@ const A_START = '2027-03-02T10:00:00+03:00';
 const FREE_START = '2027-03-04T10:00:00+03:00';
 const OTHER_FREE_START = '2027-03-04T12:00:00+03:00';
 
+/** An address on the public internet, as the fake DNS answers for partners' webhook hosts. */
+const PUBLIC_ADDRESS = '93.184.215.14';
+
+/**
+ * What the fake DNS answers: partners' public hosts, and innocent-looking names that point
+ * inside the network, at registration or (rebind) only when a delivery is made.
+ */
+const DNS_TABLE = {
+  'hooks.clinic-a.example': [PUBLIC_ADDRESS],
+  'hooks.clinic-b.example': [PUBLIC_ADDRESS],
+  'internal.clinic-a.example': ['10.20.30.40'],
+  'metadata.clinic-a.example': ['169.254.169.254'],
+  'loopback.clinic-a.example': ['127.0.0.1'],
+  'mixed.clinic-a.example': [PUBLIC_ADDRESS, '192.168.1.20'],
+  'ula.clinic-a.example': ['fd00::5'],
+  'mapped.clinic-a.example': ['::ffff:10.0.0.1'],
+  'rebind.clinic-a.example': [[PUBLIC_ADDRESS], ['10.0.0.5']],
+  'rebind-loopback.clinic-a.example': [[PUBLIC_ADDRESS], ['127.0.0.1']],
+  'rebind-metadata.clinic-a.example': [[PUBLIC_ADDRESS], ['169.254.169.254']],
+};
+
 /** Organization A's objects, which organization B's calls aim at. */
 interface Fixtures {
   patientId: string;
   bookingId: string;
+  endpointId: string;
+  eventId: string;
+  credentialId: string;
+  signingKeyId: string;
+  deviceToken: string;
 }
+
+/** Organization B's own objects, for calls that mix one of B's with one of A's. */
+interface OwnFixtures {
+  endpointId: string;
+  eventId: string;
+}
+
+/** Stands in for the fixtures where only the shape of an input matters. */
+const PLACEHOLDER: Fixtures = {
+  patientId: 'pat_x',
+  bookingId: 'bkg_x',
+  endpointId: 'wep_x',
+  eventId: 'evt_x',
+  credentialId: 'cred_x',
+  signingKeyId: 'sgk_x',
+  deviceToken: 'x',
+};
 
 interface CaseContext {
   gw: TestGateway;
   /** Absent for cases about plain HTTP, which run once per database. */
   transport: Transport | undefined;
+  /** The DNS the gateway checks webhook hosts with (DNS_TABLE). */
+  dns: ReturnType<typeof fakeDns>;
   a: Fixtures;
+  b: OwnFixtures;
   /** Calls a procedure as organization B, on the case's transport. */
   asB(procedure: string, input: Record<string, unknown>): Promise<Answer>;
   /** Calls a procedure with any token (or none), on the case's transport. */
@@ -119,7 +189,63 @@ const FOREIGN_OBJECT_CALLS: Record<string, (a: Fixtures) => Record<string, unkno
     duration: 50,
   }),
   'bookings.list': (a) => ({ patientId: a.patientId }),
+  'patients.export': (a) => ({ id: a.patientId }),
+  'patients.erase': (a) => ({ id: a.patientId }),
+  'devices.register': (a) => ({ id: a.patientId, token: 'mallory-device', platform: 'android' }),
+  'devices.remove': (a) => ({ id: a.patientId, token: a.deviceToken }),
+  'webhookEndpoints.get': (a) => ({ id: a.endpointId }),
+  'webhookEndpoints.update': (a) => ({ id: a.endpointId, url: 'https://hooks.clinic-b.example/x' }),
+  'webhookEndpoints.delete': (a) => ({ id: a.endpointId }),
+  'webhookEndpoints.rotateSecret': (a) => ({ id: a.endpointId }),
+  'webhookEndpoints.deliveries': (a) => ({ id: a.endpointId }),
+  'webhookEndpoints.replay': (a) => ({ id: a.endpointId, after: a.eventId }),
+  'events.redeliver': (a) => ({ id: a.eventId }),
+  'credentials.get': (a) => ({ id: a.credentialId }),
+  'credentials.rotate': (a) => ({ id: a.credentialId, previousSecretExpiresInSeconds: 0 }),
+  'credentials.revoke': (a) => ({ id: a.credentialId }),
+  'signingKeys.create': (a) => ({ credentialId: a.credentialId }),
+  'signingKeys.rotate': (a) => ({ id: a.signingKeyId, overlapSeconds: 0 }),
+  'signingKeys.revoke': (a) => ({ id: a.signingKeyId }),
+  'auditEvents.list': (a) => ({ resourceId: a.patientId }),
 };
+
+/**
+ * Lists that take a foreign id as a filter: they answer 200 with none of A's rows, or 404.
+ * B's audit trail does hold B's own refused attempts on A's ids, so it is judged by whose
+ * entries it shows.
+ */
+const FILTERED_LISTS = new Set(['bookings.list', 'auditEvents.list']);
+
+interface AuditEntry {
+  actor: { credentialId: string | null };
+}
+
+/** Checks a list B got back holds nothing of A's. */
+function expectNothingOfA(c: CaseContext, procedure: string, body: unknown): void {
+  if (procedure === 'auditEvents.list') {
+    const actors = (body as { data: AuditEntry[] }).data.map((e) => e.actor.credentialId);
+    expect(actors.filter((id) => id !== c.gw.partnerB.clientId)).toEqual([]);
+    return;
+  }
+  const text = JSON.stringify(body);
+  for (const id of Object.values(c.a)) expect(text, procedure).not.toContain(id);
+  expect(text, procedure).not.toContain(c.gw.partnerA.organizationId);
+}
+
+/** B's own object paired with one of A's: the call must not reach A's. */
+const MIXED_OBJECT_CALLS: [string, string, (a: Fixtures, b: OwnFixtures) => object][] = [
+  [
+    'events.redeliver',
+    "B's event to A's webhook endpoint",
+    (a, b) => ({ id: b.eventId, endpointId: a.endpointId }),
+  ],
+  [
+    'webhookEndpoints.replay',
+    "A's events to B's webhook endpoint",
+    (a, b) => ({ id: b.endpointId, after: a.eventId }),
+  ],
+  ['events.list', "B's events after A's event", (a) => ({ after: a.eventId })],
+];
 
 /** The names of a procedure's input fields. */
 function inputKeys(procedure: string): string[] {
@@ -146,26 +272,64 @@ securityCase(
 );
 
 for (const [procedure, input] of Object.entries(FOREIGN_OBJECT_CALLS)) {
-  securityCase('API1', `${procedure} on organization A's object answers B 404`, async (c) => {
-    const answer = await unchanged(c.gw, () => c.asB(procedure, input(c.a)));
-    // A list filtered by a foreign id is empty or refuses the id; it never shows A's rows.
-    if (procedure === 'bookings.list' && answer.status === 200) {
-      expect((answer.body as { data: unknown[] }).data).toEqual([]);
-      return;
-    }
+  const outcome = FILTERED_LISTS.has(procedure) ? 'none of its rows' : '404';
+  securityCase(
+    'API1',
+    `${procedure} on organization A's object answers B ${outcome}`,
+    async (c) => {
+      const answer = await unchanged(c.gw, () => c.asB(procedure, input(c.a)));
+      // A list filtered by a foreign id is empty or refuses the id; it never shows A's rows.
+      if (FILTERED_LISTS.has(procedure) && answer.status === 200) {
+        expectNothingOfA(c, procedure, answer.body);
+        return;
+      }
+      expectStatus(answer, 404);
+    },
+  );
+}
+
+for (const [procedure, what, input] of MIXED_OBJECT_CALLS) {
+  securityCase('API1', `${procedure} with ${what} answers B 404`, async (c) => {
+    const answer = await unchanged(c.gw, () =>
+      c.asB(procedure, input(c.a, c.b) as Record<string, unknown>),
+    );
     expectStatus(answer, 404);
   });
 }
 
+/** B's lists of every kind, with the input each takes. */
+const B_LISTS: [string, Record<string, unknown>][] = [
+  ['patients.list', { limit: 100 }],
+  ['bookings.list', { limit: 100 }],
+  ['webhookEndpoints.list', {}],
+  ['events.list', { limit: 100 }],
+  ['credentials.list', {}],
+  ['signingKeys.list', {}],
+  ['auditEvents.list', { limit: 100 }],
+];
+
 securityCase('API1', "B's unfiltered lists never hold A's objects", async (c) => {
-  for (const procedure of ['patients.list', 'bookings.list']) {
-    const answer = await c.asB(procedure, { limit: 100 });
+  for (const [procedure, input] of B_LISTS) {
+    const answer = await c.asB(procedure, input);
     expectStatus(answer, 200);
-    const text = JSON.stringify(answer.body);
-    expect(text).not.toContain(c.a.patientId);
-    expect(text).not.toContain(c.a.bookingId);
+    expectNothingOfA(c, procedure, answer.body);
   }
 });
+
+securityCase(
+  'API1',
+  "A's own audit trail does hold entries about A's patient (control)",
+  async (c) => {
+    const answer = await c.call(
+      'auditEvents.list',
+      { resourceId: c.a.patientId },
+      c.gw.partnerA.token,
+    );
+    expectStatus(answer, 200);
+    const actors = (answer.body as { data: AuditEntry[] }).data.map((e) => e.actor.credentialId);
+    expect(actors).toContain(c.gw.partnerA.clientId);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // API2: Broken Authentication.
@@ -178,41 +342,75 @@ securityCase('API2', 'every partner procedure refuses a call without a token', a
   }
 });
 
-/** Tokens an attacker can make without the server's signing key, from B's real token. */
-async function forgedTokens(gw: TestGateway): Promise<Record<string, string>> {
-  const real = gw.partnerB.token;
-  const [header, payload, signature] = real.split('.') as [string, string, string];
-  const claims = decodeJwt(real);
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const asA = { ...claims, org: gw.partnerA.organizationId };
-  const nowS = Math.floor(gw.clock.nowMs() / 1000);
-  const { privateKey: strangerKey, publicKey: strangerPublic } = generateKeyPairSync('ed25519');
-  const sign = (alg: string, key: Parameters<SignJWT['sign']>[0], extra: object = {}) =>
-    new SignJWT({ ...claims, ...extra })
-      .setProtectedHeader({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), alg })
-      .sign(key);
-  return {
-    'alg none': `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(asA)}.`,
-    'tampered payload (organization swapped)': `${header}.${b64(asA)}.${signature}`,
-    'signature stripped': `${header}.${payload}.`,
-    'HS256 signed with a guessed secret': await sign('HS256', createSecretKey(Buffer.alloc(32))),
-    'HS256 signed with the public key bytes (algorithm confusion)': await sign(
-      'HS256',
-      createSecretKey(strangerPublic.export({ format: 'der', type: 'spki' })),
-    ),
-    'EdDSA signed by a stranger key': await sign('EdDSA', strangerKey),
-    'expired an hour ago': await sign('EdDSA', strangerKey, { exp: nowS - 3600 }),
-    garbage: 'not-a-token',
-  };
-}
+/** The attacks `tokenAttacks` makes; each is a case of its own. */
+const TOKEN_ATTACKS = [
+  'alg none',
+  'HS256 keyed with the public key bytes (algorithm confusion)',
+  'HS256 keyed with the PEM public key (algorithm confusion)',
+  'wrong audience',
+  'wrong issuer',
+  'expired an hour ago',
+  'no expiry',
+  'unknown kid',
+  "a stranger's key under the server's kid",
+  'wrong typ (JWT)',
+  'tampered payload (organization swapped)',
+  'tampered payload (credential swapped)',
+  'signature stripped',
+  'garbage',
+];
 
-securityCase('API2', 'forged and tampered tokens answer 401', async (c) => {
-  for (const [attack, token] of Object.entries(await forgedTokens(c.gw))) {
+securityCase(
+  'API2',
+  "a token made for B with the server's key is accepted (control)",
+  async (c) => {
+    const { valid } = await tokenAttacks(c.gw, c.gw.partnerB, c.gw.partnerA);
+    expectStatus(await c.call('patients.list', {}, valid), 200);
+  },
+);
+
+securityCase(
+  'API2',
+  'the token attack list is what tokenAttacks makes',
+  async (c) => {
+    const { attacks } = await tokenAttacks(c.gw, c.gw.partnerB, c.gw.partnerA);
+    expect(Object.keys(attacks).sort()).toEqual([...TOKEN_ATTACKS].sort());
+  },
+  'http',
+);
+
+for (const attack of TOKEN_ATTACKS) {
+  securityCase('API2', `a token with ${attack} answers 401 and writes nothing`, async (c) => {
+    const { attacks } = await tokenAttacks(c.gw, c.gw.partnerB, c.gw.partnerA);
+    const token = attacks[attack] ?? '';
     const answer = await unchanged(c.gw, () =>
       c.call('patients.create', patientInput(`forged-${attack.length}`), token),
     );
-    expect(answer.status, attack).toBe(401);
-  }
+    expectStatus(answer, 401);
+  });
+}
+
+securityCase('API2', 'a revoked token answers 401 on its next use', async (c) => {
+  const credential = await c.gw.deps.store.credentials.get(c.gw.partnerB.clientId);
+  if (!credential) throw new Error('partner B has no credential');
+  const { accessToken } = await createAuth(c.gw.deps).issueToken(credential);
+  expectStatus(await c.call('patients.list', {}, accessToken), 200);
+
+  const basic = btoa(`${c.gw.partnerB.clientId}:${c.gw.partnerB.clientSecret}`);
+  const revoked = await rest(c.gw, 'POST', '/v1/oauth/revoke', {
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${basic}`,
+    },
+    body: `token=${accessToken}`,
+  });
+  expect(revoked.status).toBe(200);
+
+  const answer = await unchanged(c.gw, () =>
+    c.call('patients.create', patientInput('revoked-token'), accessToken),
+  );
+  expectStatus(answer, 401);
+  expect(answer.body).toMatchObject({ detail: 'The access token has been revoked' });
 });
 
 securityCase('API2', 'a token past its expiry answers 401', async (c) => {
@@ -228,10 +426,11 @@ securityCase('API2', 'a token past its expiry answers 401', async (c) => {
 
 securityCase(
   'API2',
-  'the token endpoint answers 429 after 10 failed attempts from one address',
+  'the token endpoint, at its default limits, answers 429 after 10 failed attempts from one address, even to the right secret',
   async (c) => {
+    // The deployment's default limits, not the raised ones of the test gateway.
     const app = createApp({ ...c.gw.deps, limiter: createRateLimiter() });
-    const attempt = () =>
+    const attempt = (secret: string) =>
       app.fetch(
         new Request('http://tahoon.test/v1/oauth/token', {
           method: 'POST',
@@ -239,16 +438,68 @@ securityCase(
           body: new URLSearchParams({
             grant_type: 'client_credentials',
             client_id: c.gw.partnerB.clientId,
-            client_secret: `${c.gw.partnerB.clientSecret.slice(0, -4)}0000`,
+            client_secret: secret,
           }),
         }),
       );
+    const wrong = `${c.gw.partnerB.clientSecret.slice(0, -4)}0000`;
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await attempt()).status);
-    expect(statuses.slice(0, 10).every((s) => s === 401 || s === 400)).toBe(true);
-    const refused = await attempt();
-    expect(refused.status).toBe(429);
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) statuses.push((await attempt(wrong)).status);
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 401));
+
+    for (const secret of [wrong, c.gw.partnerB.clientSecret]) {
+      const refused = await attempt(secret);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  },
+  'http',
+);
+
+/** Asks the token endpoint for a token with a client id and secret; answers the status. */
+async function tokenStatus(gw: TestGateway, clientId: string, clientSecret: string) {
+  const answer = await rest(gw, 'POST', '/v1/oauth/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
+  });
+  return { status: answer.status, token: (answer.body as { access_token?: string }).access_token };
+}
+
+securityCase(
+  'API2',
+  'a rotated-out client secret stops after its overlap, and a revoked credential stops at once',
+  async (c) => {
+    const { token } = c.gw.partnerA;
+    const made = await rest(c.gw, 'POST', '/v1/credentials', {
+      token,
+      body: { label: 'rotation' },
+    });
+    expectStatus(made, 201);
+    const { id, clientSecret: oldSecret } = made.body as { id: string; clientSecret: string };
+    const rotated = await rest(c.gw, 'POST', `/v1/credentials/${id}/rotate`, {
+      token,
+      body: { previousSecretExpiresInSeconds: 60 },
+    });
+    expectStatus(rotated, 200);
+    const newSecret = (rotated.body as { clientSecret: string }).clientSecret;
+
+    expect((await tokenStatus(c.gw, id, oldSecret)).status).toBe(200);
+    c.gw.clock.advance(61_000);
+    try {
+      expect((await tokenStatus(c.gw, id, oldSecret)).status).toBe(401);
+      const fresh = await tokenStatus(c.gw, id, newSecret);
+      expect(fresh.status).toBe(200);
+
+      expectStatus(await rest(c.gw, 'DELETE', `/v1/credentials/${id}`, { token }), 200);
+      expect((await tokenStatus(c.gw, id, newSecret)).status).toBe(401);
+      expectStatus(await rest(c.gw, 'GET', '/v1/catalogue', { token: fresh.token }), 401);
+    } finally {
+      c.gw.clock.advance(-61_000);
+    }
   },
   'http',
 );
@@ -284,10 +535,21 @@ const MASS_ASSIGNMENT: [string, (a: Fixtures) => Record<string, unknown>][] = [
   ),
   ['bookings.cancel', (a) => ({ id: a.bookingId, status: 'completed' })],
   ['bookings.reschedule', (a) => ({ id: a.bookingId, start: FREE_START, price: 0 })],
+  [
+    'webhookEndpoints.create',
+    () => ({ url: 'https://hooks.clinic-a.example/m', secret: `whsec_${'A'.repeat(43)}` }),
+  ],
+  ['webhookEndpoints.update', (a) => ({ id: a.endpointId, organizationId: 'org_other' })],
+  ['webhookEndpoints.update', (a) => ({ id: a.endpointId, consecutiveFailures: 0 })],
+  ['credentials.create', () => ({ label: 'mass', organizationId: 'org_other' })],
+  ['credentials.rotate', (a) => ({ id: a.credentialId, clientSecret: 'tk_test_chosen' })],
+  ['signingKeys.create', () => ({ secret: 'chosen-by-the-caller' })],
+  ['organization.update', () => ({ requireSignedRequests: false, name: 'Mallory Health' })],
+  ['devices.register', (a) => ({ id: a.patientId, token: 'mass-device', organizationId: 'x' })],
 ];
 
 for (const [procedure, input] of MASS_ASSIGNMENT) {
-  const field = Object.keys(input({ patientId: 'p', bookingId: 'b' })).at(-1);
+  const field = Object.keys(input(PLACEHOLDER)).at(-1);
   securityCase('API3', `${procedure} refuses the field ${field} with 400`, async (c) => {
     const answer = await unchanged(c.gw, () => c.call(procedure, input(c.a), c.gw.partnerA.token));
     expectStatus(answer, 400);
@@ -454,6 +716,90 @@ securityCase(
   'http',
 );
 
+/** For each scope, one procedure that declares it, called by A on A's own objects. */
+const SCOPE_REPRESENTATIVES: Record<string, [string, (a: Fixtures) => Record<string, unknown>]> = {
+  'patients:read': ['patients.get', (a) => ({ id: a.patientId })],
+  'patients:write': ['patients.update', (a) => ({ id: a.patientId, givenName: 'Changed' })],
+  'providers:read': ['providers.get', () => ({ id: PROVIDER })],
+  'bookings:read': ['bookings.get', (a) => ({ id: a.bookingId })],
+  'bookings:write': ['bookings.cancel', (a) => ({ id: a.bookingId, reason: 'No scope' })],
+  'credentials:admin': ['credentials.revoke', (a) => ({ id: a.credentialId })],
+  'audit:read': ['auditEvents.list', () => ({})],
+  'events:read': ['events.list', () => ({})],
+  'webhooks:manage': ['webhookEndpoints.delete', (a) => ({ id: a.endpointId })],
+};
+
+/** A token of partner A's own credential carrying every scope but `scope`. */
+async function tokenWithout(gw: TestGateway, scope: string): Promise<string> {
+  const credential = await gw.deps.store.credentials.get(gw.partnerA.clientId);
+  if (!credential) throw new Error('partner A has no credential');
+  const scopes = credential.scopes.filter((s) => s !== scope);
+  return (await createAuth(gw.deps).issueToken(credential, scopes)).accessToken;
+}
+
+securityCase(
+  'API5',
+  'every scope has a representative procedure that declares it',
+  async () => {
+    expect(Object.keys(SCOPE_REPRESENTATIVES).sort()).toEqual([...ALL_SCOPES].sort());
+    for (const [scope, [procedure]] of Object.entries(SCOPE_REPRESENTATIVES)) {
+      expect(procedureScope(procedure), procedure).toBe(scope);
+    }
+  },
+  'http',
+);
+
+for (const [scope, [procedure, input]] of Object.entries(SCOPE_REPRESENTATIVES)) {
+  securityCase('API5', `${procedure} without the ${scope} scope answers 403`, async (c) => {
+    const token = await tokenWithout(c.gw, scope);
+    const answer = await unchanged(c.gw, () => c.call(procedure, input(c.a), token));
+    expectStatus(answer, 403);
+    expect((answer.body as { detail: string }).detail).toContain(scope);
+  });
+}
+
+securityCase('API5', 'a credential cannot grant a scope it does not hold', async (c) => {
+  const token = await tokenWithout(c.gw, 'audit:read');
+  const answer = await unchanged(c.gw, () =>
+    c.call('credentials.create', { label: 'escalation', scopes: ['audit:read'] }, token),
+  );
+  expectStatus(answer, 403);
+});
+
+/** A gateway whose /ops endpoints are switched on with an operator token. */
+function withOperatorToken(gw: TestGateway) {
+  const operatorToken = randomBytes(48).toString('base64url');
+  const app = createApp({
+    ...gw.deps,
+    config: testConfig({ TAHOON_OPERATOR_TOKEN: operatorToken }),
+  });
+  return { app, operatorToken };
+}
+
+const OPS_CALLS = [
+  ['GET', '/ops/outbox?state=dead'],
+  ['POST', `/ops/outbox/obx_k3m9q2x7w4n8p5rt/replay`],
+] as const;
+
+securityCase(
+  'API5',
+  '/ops answers 401 to a partner token and to no token, and serves the operator token',
+  async (c) => {
+    const { app, operatorToken } = withOperatorToken(c.gw);
+    for (const [method, path] of OPS_CALLS) {
+      for (const token of [c.gw.partnerA.token, c.gw.partnerB.token, undefined]) {
+        const answer = await unchanged(c.gw, () => rest({ app }, method, path, { token }));
+        expect(answer.status, `${method} ${path}`).toBe(401);
+        expect(answer.headers.get('www-authenticate')).toContain('Bearer');
+        expectNoLeak(JSON.stringify(answer.body));
+      }
+    }
+    const operator = await rest({ app }, 'GET', '/ops/outbox', { token: operatorToken });
+    expect(operator.status).toBe(200);
+  },
+  'http',
+);
+
 // ---------------------------------------------------------------------------------------------
 // API6: Unrestricted Access to Sensitive Business Flows: one slot, one booking; one patient,
 // one session at a time; a retried request cannot book twice.
@@ -526,6 +872,179 @@ securityCase(
       }),
     );
     expectStatus(reused, 422);
+  },
+  'http',
+);
+
+// ---------------------------------------------------------------------------------------------
+// API7: Server Side Request Forgery: webhook URLs are the one place a partner names a host the
+// gateway will call. Addresses inside the network are refused when the URL is registered or
+// changed, whatever their spelling, and again when a delivery is about to be made.
+
+const INTERNAL_URLS: Record<string, string[]> = {
+  'loopback addresses': [
+    'https://127.0.0.1/hook',
+    'https://127.0.0.2:8443/hook',
+    'https://localhost/hook',
+    'https://api.localhost/hook',
+    'https://[::1]/hook',
+    'https://0.0.0.0/hook',
+    'https://[::]/hook',
+  ],
+  'private networks': [
+    'https://10.0.0.1/hook',
+    'https://172.16.5.4/hook',
+    'https://192.168.1.1/hook',
+    'https://100.64.0.1/hook',
+    'https://[fd00::1]/hook',
+    'https://[fc00::1]/hook',
+  ],
+  'link-local and cloud metadata addresses': [
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[fe80::1]/hook',
+    'https://[fd00:ec2::254]/latest/meta-data/',
+    'https://metadata.google.internal/computeMetadata/v1/',
+  ],
+  'numeric, octal and hex spellings of internal addresses': [
+    'https://2130706433/hook',
+    'https://0x7f000001/hook',
+    'https://017700000001/hook',
+    'https://0177.0.0.1/hook',
+    'https://0x7f.1/hook',
+    'https://127.1/hook',
+    'https://0xa9fea9fe/latest/meta-data/',
+    'https://2852039166/latest/meta-data/',
+    'https://0x0a.0.0.1/hook',
+  ],
+  'IPv4-mapped IPv6 addresses': [
+    'https://[::ffff:127.0.0.1]/hook',
+    'https://[::ffff:7f00:1]/hook',
+    'https://[::ffff:a9fe:a9fe]/hook',
+    'https://[::ffff:10.0.0.1]/hook',
+  ],
+  'names whose DNS answers point inside the network': [
+    'https://internal.clinic-a.example/hook',
+    'https://metadata.clinic-a.example/hook',
+    'https://loopback.clinic-a.example/hook',
+    'https://mixed.clinic-a.example/hook',
+    'https://ula.clinic-a.example/hook',
+    'https://mapped.clinic-a.example/hook',
+  ],
+  'other schemes, ports and embedded credentials': [
+    'http://hooks.clinic-a.example/hook',
+    'https://hooks.clinic-a.example:22/hook',
+    'https://user:secret@hooks.clinic-a.example/hook',
+    'file:///etc/passwd',
+    'gopher://127.0.0.1:6379/_INFO',
+  ],
+};
+
+function expectUrlRefused(answer: Answer, url: string): void {
+  expect(answer.status, url).toBe(400);
+  expect(answer.body, url).toMatchObject({
+    code: 'VALIDATION_FAILED',
+    errors: [expect.objectContaining({ pointer: '/url' })],
+  });
+  expectNoLeak(JSON.stringify(answer.body));
+}
+
+for (const [kind, urls] of Object.entries(INTERNAL_URLS)) {
+  securityCase('API7', `registering a webhook endpoint at ${kind} answers 400`, async (c) => {
+    for (const url of urls) {
+      const answer = await unchanged(c.gw, () =>
+        c.call('webhookEndpoints.create', { url }, c.gw.partnerA.token),
+      );
+      expectUrlRefused(answer, url);
+    }
+  });
+}
+
+securityCase('API7', 'moving an endpoint to an internal address answers 400', async (c) => {
+  for (const urls of Object.values(INTERNAL_URLS)) {
+    const url = urls[0] ?? '';
+    const answer = await unchanged(c.gw, () =>
+      c.call('webhookEndpoints.update', { id: c.a.endpointId, url }, c.gw.partnerA.token),
+    );
+    expectUrlRefused(answer, url);
+  }
+});
+
+securityCase('API7', 'a public webhook URL is accepted (control)', async (c) => {
+  const answer = await c.call(
+    'webhookEndpoints.create',
+    { url: `https://hooks.clinic-a.example/control-${c.transport}` },
+    c.gw.partnerA.token,
+  );
+  expectStatus(answer, 201);
+  const id = (answer.body as { id: string }).id;
+  expectStatus(await c.call('webhookEndpoints.delete', { id }, c.gw.partnerA.token), 200);
+});
+
+/**
+ * The deployment's webhook handlers (strict URL policy, the fake DNS), with a fetch that
+ * records every request that got past the guard.
+ */
+function strictHandlers(gw: TestGateway, resolve: ReturnType<typeof fakeDns>['resolve']) {
+  const policy = webhookUrlPolicy(gw.deps.config);
+  const pinned = createPinnedFetch({ policy, resolve });
+  const requested: string[] = [];
+  const handlers = createNotificationHandlers({
+    store: gw.deps.store,
+    ids: webIds,
+    logger: gw.deps.logger,
+    push: createPush({}),
+    fetch: (url, init) => {
+      requested.push(url);
+      return pinned(url, init);
+    },
+    guard: createUrlGuard({ policy, resolve }),
+    timeoutMs: 2_000,
+  });
+  return { handlers, requested };
+}
+
+/** Publishes a new event of A's and answers the delivery it queued for `endpointId`. */
+async function queuedDelivery(gw: TestGateway, handlers: OutboxHandlers, endpointId: string) {
+  const eventId = await insertEvent(gw, gw.partnerA.organizationId, 'booking.confirmed', {
+    bookingId: webIds.next('bkg'),
+  });
+  await run(handlers, message('event.publish', { eventId }), outboxContext(gw));
+  const [queued] = (await outboxRows(gw, 'webhook.deliver')).filter(
+    (row) => row.payload.endpointId === endpointId && row.payload.eventId === eventId,
+  );
+  if (!queued) throw new Error(`no delivery queued for ${endpointId}`);
+  return { eventId, queued };
+}
+
+async function attemptsOf(gw: TestGateway, endpointId: string) {
+  return gw.database.db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.endpointId, endpointId));
+}
+
+securityCase(
+  'API7',
+  'a delivery to a name whose DNS now points inside the network is refused before sending',
+  async (c) => {
+    const { handlers, requested } = strictHandlers(c.gw, c.dns.resolve);
+    for (const name of ['rebind', 'rebind-loopback', 'rebind-metadata']) {
+      const created = await rest(c.gw, 'POST', '/v1/webhook-endpoints', {
+        token: c.gw.partnerA.token,
+        body: { url: `https://${name}.clinic-a.example/hook` },
+      });
+      expectStatus(created, 201);
+      const endpointId = (created.body as { id: string }).id;
+      const { eventId, queued } = await queuedDelivery(c.gw, handlers, endpointId);
+
+      await expect(run(handlers, queued, outboxContext(c.gw))).rejects.toBeInstanceOf(
+        PermanentDeliveryError,
+      );
+      expect(requested).toEqual([]);
+      expect(await attemptsOf(c.gw, endpointId)).toMatchObject([
+        { eventId, status: null, error: 'url_refused' },
+      ]);
+    }
   },
   'http',
 );
@@ -653,25 +1172,22 @@ securityCase(
   'http',
 );
 
+securityCase(
+  'API9',
+  'operator endpoints are undocumented, and absent unless an operator token is configured',
+  async (c) => {
+    const paths = Object.keys(openApiDocument.paths);
+    expect(paths.filter((path) => path.startsWith('/ops'))).toEqual([]);
+    for (const [method, path] of OPS_CALLS) {
+      const answer = await rest(c.gw, method, path, { token: c.gw.partnerA.token });
+      expect(answer.status, `${method} ${path}`).toBe(404);
+    }
+  },
+  'http',
+);
+
 // ---------------------------------------------------------------------------------------------
 // API10: Unsafe Consumption of APIs: what the video service answers is checked, not trusted.
-
-/** A video service on a loopback port that answers every call with `answer`. */
-async function misbehavingVideoService(answer: { status: number; type: string; body: string }) {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(answer.status, { 'content-type': answer.type });
-      response.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const MISBEHAVIOURS = [
   { what: 'an HTML page', status: 200, type: 'text/html', body: '<html><body>hi</body></html>' },
@@ -685,21 +1201,37 @@ const MISBEHAVIOURS = [
   { what: 'a truncated body', status: 200, type: 'application/json', body: '{"roomId":"ab' },
 ];
 
-for (const misbehaviour of MISBEHAVIOURS) {
+/** A free Tuesday or Wednesday hour of the Dubai provider, one per case and transport. */
+function freeDubaiStart(index: number, transport: Transport | undefined): string {
+  const day = transport === 'trpc' ? '10' : '09';
+  return `2027-03-${day}T${String(10 + 2 * index).padStart(2, '0')}:00:00+04:00`;
+}
+
+for (const [index, misbehaviour] of MISBEHAVIOURS.entries()) {
   securityCase(
     'API10',
     `a video service answering ${misbehaviour.what} confirms no booking`,
     async (c) => {
-      const service = await misbehavingVideoService(misbehaviour);
+      const service = await localServer({
+        status: misbehaviour.status,
+        headers: { 'content-type': misbehaviour.type },
+        body: misbehaviour.body,
+      });
       try {
-        const app = createApp({
-          ...c.gw.deps,
+        // The booking saga makes the room through the outbox, so the outbox gets the service.
+        const outbox = createOutbox({
+          db: c.gw.database.db,
+          store: c.gw.deps.store,
           video: createVideoSdkRooms({
             apiKey: 'test-key',
             secret: 'test-secret-test-secret-test-secret',
             apiBase: service.url,
           }),
+          clock: c.gw.clock,
+          ids: webIds,
+          logger: c.gw.deps.logger,
         });
+        const app = createApp({ ...c.gw.deps, outbox });
         const patient = await invoke(
           { app },
           c.transport ?? 'rest',
@@ -712,17 +1244,24 @@ for (const misbehaviour of MISBEHAVIOURS) {
           { app },
           c.transport ?? 'rest',
           'bookings.create',
-          { patientId, providerId: DUBAI_PROVIDER, start: FREE_START, duration: 50 },
+          {
+            patientId,
+            providerId: DUBAI_PROVIDER,
+            start: freeDubaiStart(index, c.transport),
+            duration: 50,
+          },
           c.gw.partnerA.token,
         );
         // Refused as unavailable, or accepted with the room still to come; never a crash.
-        expect([201, 202, 503]).toContain(answer.status);
+        expect([201, 202, 503], JSON.stringify(answer.body)).toContain(answer.status);
         expectNoLeak(JSON.stringify(answer.body));
         const confirmed = await c.gw.database.db
           .select()
           .from(bookings)
           .where(and(eq(bookings.patientId, patientId), eq(bookings.status, 'confirmed')));
         expect(confirmed).toEqual([]);
+        // The misbehaving service was asked, so its answer is what was judged.
+        expect(service.received.length).toBeGreaterThan(0);
       } finally {
         await service.close();
       }
@@ -730,32 +1269,124 @@ for (const misbehaviour of MISBEHAVIOURS) {
   );
 }
 
+securityCase(
+  'API10',
+  'a webhook endpoint answering with a redirect is not followed, and the attempt fails',
+  async (c) => {
+    const elsewhere = await localServer({ status: 200, body: 'ok' });
+    const redirecting = await localServer({
+      status: 302,
+      headers: { location: `${elsewhere.url}/internal` },
+    });
+    try {
+      // Loopback endpoints are admitted only where a deployment allows local webhooks.
+      const local = createApp({
+        ...c.gw.deps,
+        config: testConfig({ TAHOON_WEBHOOK_ALLOW_LOCAL: 'true' }),
+      });
+      const created = await rest({ app: local }, 'POST', '/v1/webhook-endpoints', {
+        token: c.gw.partnerA.token,
+        body: { url: `${redirecting.url}/hook` },
+      });
+      expectStatus(created, 201);
+      const endpointId = (created.body as { id: string }).id;
+      const handlers = testHandlers(c.gw, { resolve: c.dns.resolve });
+      const { eventId, queued } = await queuedDelivery(c.gw, handlers, endpointId);
+
+      await expect(run(handlers, queued, outboxContext(c.gw))).rejects.toBeInstanceOf(
+        PermanentDeliveryError,
+      );
+
+      expect(redirecting.received).toEqual(['POST /hook']);
+      expect(elsewhere.received).toEqual([]);
+      expect(await attemptsOf(c.gw, endpointId)).toMatchObject([
+        { eventId, status: 302, error: 'redirect' },
+      ]);
+      const [endpoint] = await c.gw.database.db
+        .select()
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.id, endpointId));
+      expect(endpoint?.consecutiveFailures).toBe(1);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
+  },
+  'http',
+);
+
 // ---------------------------------------------------------------------------------------------
+
+/** Creates something as `token` through REST and answers its id. */
+async function created(
+  gw: TestGateway,
+  token: string,
+  method: string,
+  path: string,
+  body: unknown = {},
+): Promise<string> {
+  const answer = await rest(gw, method, path, { token, body });
+  expect([200, 201], `${method} ${path}: ${JSON.stringify(answer.body)}`).toContain(answer.status);
+  return (answer.body as { id: string }).id;
+}
+
+/** Organization A's patient, booking, webhook endpoint, event, credential, key and device. */
+async function fixturesOfA(gw: TestGateway): Promise<Fixtures> {
+  const { token, organizationId } = gw.partnerA;
+  const patientId = await created(gw, token, 'POST', '/v1/patients', patientInput('owasp-a'));
+  const bookingId = await created(gw, token, 'POST', '/v1/bookings', {
+    patientId,
+    providerId: PROVIDER,
+    start: A_START,
+    duration: 50,
+  });
+  const endpointId = await created(gw, token, 'POST', '/v1/webhook-endpoints', {
+    url: 'https://hooks.clinic-a.example/tahoon',
+  });
+  const eventId = await insertEvent(gw, organizationId, 'booking.confirmed', { bookingId });
+  const credentialId = await created(gw, token, 'POST', '/v1/credentials', { label: 'owasp' });
+  const signingKeyId = await created(gw, token, 'POST', '/v1/signing-keys', { credentialId });
+  const deviceToken = 'owasp-device-of-a';
+  await created(gw, token, 'PUT', `/v1/patients/${patientId}/devices/${deviceToken}`, {
+    platform: 'ios',
+  });
+  return {
+    patientId,
+    bookingId,
+    endpointId,
+    eventId,
+    credentialId,
+    signingKeyId,
+    deviceToken,
+  };
+}
 
 describe.each(DB_KINDS)('OWASP API Security Top 10 on %s', (kind) => {
   let gw: TestGateway;
   let a: Fixtures;
+  let b: OwnFixtures;
+  const dns = fakeDns(DNS_TABLE);
 
   beforeAll(async () => {
-    gw = await createTestGateway(kind);
-    const patient = await rest(gw, 'POST', '/v1/patients', {
-      token: gw.partnerA.token,
-      body: patientInput('owasp-a'),
-    });
-    const patientId = (patient.body as { id: string }).id;
-    const booking = await rest(gw, 'POST', '/v1/bookings', {
-      token: gw.partnerA.token,
-      body: { patientId, providerId: PROVIDER, start: A_START, duration: 50 },
-    });
-    expect(booking.status).toBe(201);
-    a = { patientId, bookingId: (booking.body as { id: string }).id };
+    gw = await createTestGateway(kind, { webhookResolver: dns.resolve });
+    a = await fixturesOfA(gw);
+    b = {
+      endpointId: await created(gw, gw.partnerB.token, 'POST', '/v1/webhook-endpoints', {
+        url: 'https://hooks.clinic-b.example/tahoon',
+      }),
+      eventId: await insertEvent(gw, gw.partnerB.organizationId, 'booking.confirmed', {
+        bookingId: webIds.next('bkg'),
+      }),
+    };
   });
   afterAll(() => gw.close());
 
   const context = (transport: Transport | undefined): CaseContext => ({
     gw,
     transport,
+    dns,
     a,
+    b,
     asB: (procedure, input) => invoke(gw, transport ?? 'rest', procedure, input, gw.partnerB.token),
     call: (procedure, input, token) => invoke(gw, transport ?? 'rest', procedure, input, token),
   });
