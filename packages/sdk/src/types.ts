@@ -653,6 +653,21 @@ export interface TahoonEvent {
 }
 
 /**
+ * The JSON body of a webhook delivery. The event id travels in the `webhook-id` header (the same
+ * on every attempt and redelivery, so use it to drop duplicates); `timestamp` is when the event
+ * occurred, the `occurredAt` of the same event in `client.events.list()`.
+ *
+ * @example
+ * const payload = new Webhook(secret).verify(rawBody, headers) as WebhookPayload;
+ * if (payload.type === 'booking.cancelled') await refresh(payload.data.bookingId);
+ */
+export interface WebhookPayload {
+  type: EventType;
+  timestamp: string;
+  data: { bookingId: string; patientId?: string; providerId?: string };
+}
+
+/**
  * Where to start `client.events.list()`. Events come oldest first.
  *
  * @example
