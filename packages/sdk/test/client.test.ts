@@ -677,6 +677,16 @@ describe('webhooks, events, devices and credentials', () => {
     );
   });
 
+  it('lists from the first event when `after` is left out or undefined', async () => {
+    gateway.on('GET /v1/events', eventPages);
+
+    const page = await client().events.list({ after: undefined });
+
+    expect(page.data.map((e) => e.id)).toEqual(['evt_1', 'evt_2']);
+    expect(page.nextCursor).toBe('evt_2');
+    expect(gateway.requestsTo('/v1/events')[0]?.query.toString()).toBe('');
+  });
+
   it('redelivers an event to one endpoint with an idempotency key', async () => {
     gateway.on('POST /v1/events/evt_7/redeliver', { json: { queued: 1 } });
 
