@@ -44,7 +44,7 @@ export class Http {
   }
 
   async write<T extends object>(
-    method: 'POST' | 'PATCH' | 'DELETE',
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body: object | undefined,
     options: unknown,
@@ -62,17 +62,28 @@ export class Http {
     return withRequestId<T>(reply);
   }
 
-  /** A list call; params and options are checked when it is first awaited or iterated. */
-  list<T>(path: string, params: object | undefined, options: unknown): PagePromise<T> {
+  /**
+   * A list call; the path (when given as a function), params and options are checked when it
+   * is first awaited or iterated.
+   * `cursorParam` names the query parameter a page's `nextCursor` goes back in: `cursor` for
+   * most lists, `after` for the events list, whose cursor is the last event's id.
+   */
+  list<T>(
+    path: string | (() => string),
+    params: object | undefined,
+    options: unknown,
+    cursorParam = 'cursor',
+  ): PagePromise<T> {
     return createPagePromise(async () => {
+      const listPath = typeof path === 'string' ? path : path();
       const query = queryOf(params, 'params');
       const checked = checkCallOptions(options, 'read');
 
       const load = async (cursor: string | undefined): Promise<Page<T>> => {
         const reply = await send(this.#settings, {
           method: 'GET',
-          path,
-          query: cursor === undefined ? query : { ...query, cursor },
+          path: listPath,
+          query: cursor === undefined ? query : { ...query, [cursorParam]: cursor },
           auth: this.#tokens,
           options: checked,
         });
@@ -84,7 +95,8 @@ export class Http {
         return createPage(body, reply.requestId, load);
       };
 
-      return load(typeof query.cursor === 'string' ? query.cursor : undefined);
+      const first = query[cursorParam];
+      return load(typeof first === 'string' ? first : undefined);
     });
   }
 }

@@ -32,7 +32,7 @@ export interface Authorizer {
 
 /** One logical call: every attempt of it sends the same request. */
 export interface HttpCall {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Starts with `/v1/`. */
   path: string;
   query?: Record<string, QueryValue> | undefined;

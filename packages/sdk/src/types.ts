@@ -618,3 +618,361 @@ export interface PatientErasure {
   /** Sessions still to come that the erasure cancelled. */
   cancelledBookingIds: string[];
 }
+
+/**
+ * What Tahoon tells you about, by webhook and through `client.events.list()`.
+ *
+ * @example
+ * const type: EventType = 'booking.confirmed';
+ */
+export type EventType =
+  | 'booking.created'
+  | 'booking.confirmed'
+  | 'booking.failed'
+  | 'booking.cancelled'
+  | 'booking.rescheduled'
+  | 'booking.reminder'
+  | 'booking.completed'
+  | 'booking.no_show';
+
+/**
+ * One event of your organisation. It carries ids only; read the booking or patient through the
+ * API for details.
+ *
+ * @example
+ * const { data } = await client.events.list({ after: lastSeenId });
+ * for (const event of data) if (event.type === 'booking.cancelled') refresh(event.data.bookingId);
+ */
+export interface TahoonEvent {
+  /** `evt_…`; also the `webhook-id` header of every delivery of this event. */
+  id: string;
+  type: EventType;
+  occurredAt: string;
+  /** Ids only: `bookingId`, `patientId`, `providerId`. */
+  data: Record<string, string>;
+}
+
+/**
+ * The JSON body of a webhook delivery. The event id travels in the `webhook-id` header (the same
+ * on every attempt and redelivery, so use it to drop duplicates); `timestamp` is when the event
+ * occurred, the `occurredAt` of the same event in `client.events.list()`.
+ *
+ * @example
+ * const payload = new Webhook(secret).verify(rawBody, headers) as WebhookPayload;
+ * if (payload.type === 'booking.cancelled') await refresh(payload.data.bookingId);
+ */
+export interface WebhookPayload {
+  type: EventType;
+  timestamp: string;
+  data: { bookingId: string; patientId?: string; providerId?: string };
+}
+
+/**
+ * Where to start `client.events.list()`. Events come oldest first.
+ *
+ * @example
+ * const params: EventListParams = { after: 'evt_k3m9q2x7w4n8p5rt', limit: 100 };
+ */
+export interface EventListParams {
+  /** List the events after this one; from the first event when left out. */
+  after?: string;
+  /** Events per page, 1 to 100; the server's default is 50. */
+  limit?: number;
+}
+
+/**
+ * Which endpoints `client.events.redeliver()` sends the event to.
+ *
+ * @example
+ * const params: EventRedeliverParams = { endpointId: 'wep_k3m9q2x7w4n8p5rt' };
+ */
+export interface EventRedeliverParams {
+  /** Only this endpoint; every enabled endpoint whose filter takes the event when left out. */
+  endpointId?: string;
+}
+
+/**
+ * How many deliveries a redelivery or replay queued.
+ *
+ * @example
+ * const { queued } = await client.events.redeliver('evt_k3m9q2x7w4n8p5rt');
+ */
+export interface Queued {
+  queued: number;
+}
+
+/**
+ * Why an endpoint stopped receiving deliveries: it answered `410 Gone`, it kept failing for
+ * days, or you disabled it with `enabled: false`.
+ *
+ * @example
+ * if (endpoint.disabledReason === 'sustained_failure') alertOps(endpoint.url);
+ */
+export type WebhookEndpointDisabledReason = 'gone' | 'sustained_failure' | 'manual';
+
+/**
+ * A URL Tahoon delivers your events to, signed the Standard Webhooks way. Its secret is shown
+ * only at creation and rotation.
+ *
+ * @example
+ * const endpoint: WebhookEndpoint = await client.webhookEndpoints.get('wep_k3m9q2x7w4n8p5rt');
+ * if (!endpoint.enabled) console.log(endpoint.disabledReason);
+ */
+export interface WebhookEndpoint {
+  /** `wep_…`. */
+  id: string;
+  url: string;
+  description: string | null;
+  /** Only these types are delivered; `null` means every type. */
+  eventTypes: EventType[] | null;
+  enabled: boolean;
+  disabledReason: WebhookEndpointDisabledReason | null;
+  disabledAt: string | null;
+  /** While a rotation overlaps: when the previous secret stops signing. */
+  previousSecretExpiresAt: string | null;
+  consecutiveFailures: number;
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * An endpoint with its signing secret, as `create` and `rotateSecret` answer it: store the
+ * secret now, it is never shown again.
+ *
+ * @example
+ * const { id, secret } = await client.webhookEndpoints.create({ url });
+ */
+export interface WebhookEndpointWithSecret extends WebhookEndpoint {
+  /** `whsec_…`: verify deliveries with it. Shown once. */
+  secret: string;
+}
+
+/**
+ * Registering an endpoint. The URL must be https on a public host.
+ *
+ * @example
+ * const input: WebhookEndpointCreate = {
+ *   url: 'https://hooks.clinic.example/tahoon', eventTypes: ['booking.cancelled'],
+ * };
+ */
+export interface WebhookEndpointCreate {
+  url: string;
+  description?: string;
+  /** Only these types are delivered; every type when left out. */
+  eventTypes?: EventType[];
+}
+
+/**
+ * Changing an endpoint: `null` clears the description or the filter, `enabled: true` re-enables
+ * a disabled endpoint and forgets its failures, `enabled: false` disables it.
+ *
+ * @example
+ * const change: WebhookEndpointUpdate = { eventTypes: null, enabled: true };
+ */
+export interface WebhookEndpointUpdate {
+  url?: string;
+  description?: string | null;
+  eventTypes?: EventType[] | null;
+  enabled?: boolean;
+}
+
+/**
+ * Rotating an endpoint's secret.
+ *
+ * @example
+ * const params: WebhookSecretRotateParams = { overlapSeconds: 3600 };
+ */
+export interface WebhookSecretRotateParams {
+  /** Seconds the old secret keeps signing beside the new one, up to a week; a day by default. */
+  overlapSeconds?: number;
+}
+
+/**
+ * What `webhookEndpoints.delete` answers.
+ *
+ * @example
+ * const { deleted } = await client.webhookEndpoints.delete('wep_k3m9q2x7w4n8p5rt');
+ */
+export interface WebhookEndpointDeletion {
+  id: string;
+  deleted: true;
+}
+
+/**
+ * Sending a range of past events to one endpoint again, oldest first.
+ *
+ * @example
+ * const params: WebhookReplayParams = { after: 'evt_k3m9q2x7w4n8p5rt' };
+ */
+export interface WebhookReplayParams {
+  /** Replay the events after this one. */
+  after: string;
+  /** …and before this one; up to the latest when left out. */
+  before?: string;
+}
+
+/**
+ * How a delivery attempt failed, besides an HTTP status: the URL was refused or did not
+ * resolve, the attempt timed out, the network failed, the endpoint redirected, or it answered a
+ * status other than 2xx.
+ *
+ * @example
+ * const error: WebhookDeliveryError = 'timeout';
+ */
+export type WebhookDeliveryError =
+  'url_refused' | 'unresolvable' | 'timeout' | 'network' | 'redirect' | 'http_status';
+
+/**
+ * One attempt to deliver one event to one endpoint.
+ *
+ * @example
+ * for await (const attempt of client.webhookEndpoints.deliveries(endpointId)) {
+ *   if (attempt.error) console.log(attempt.eventId, attempt.error, attempt.status);
+ * }
+ */
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  /** 1 for the first attempt of this event at this endpoint. */
+  attempt: number;
+  /** The HTTP status the endpoint answered, if it answered. */
+  status: number | null;
+  error: WebhookDeliveryError | null;
+  durationMs: number;
+  attemptedAt: string;
+}
+
+/**
+ * The platform of a patient's device.
+ *
+ * @example
+ * const platform: DevicePlatform = 'ios';
+ */
+export type DevicePlatform = 'android' | 'ios' | 'web';
+
+/**
+ * A patient's device registered for push notifications. The token itself is never answered.
+ *
+ * @example
+ * const device: Device = await client.devices.register(patientId, fcmToken, { platform: 'ios' });
+ */
+export interface Device {
+  /** `dev_…`. */
+  id: string;
+  patientId: string;
+  platform: DevicePlatform | null;
+  createdAt: string;
+}
+
+/**
+ * Registering a device.
+ *
+ * @example
+ * const params: DeviceRegisterParams = { platform: 'android' };
+ */
+export interface DeviceRegisterParams {
+  platform?: DevicePlatform;
+}
+
+/**
+ * What `devices.remove` answers.
+ *
+ * @example
+ * const { deleted } = await client.devices.remove(patientId, fcmToken);
+ */
+export interface DeviceRemoval {
+  deleted: true;
+}
+
+/**
+ * One client secret of a credential, without the secret itself: that is shown once, when it is
+ * issued.
+ *
+ * @example
+ * const newest = credential.secrets.at(-1)?.createdAt;
+ */
+export interface CredentialSecret {
+  /** `csec_…`. */
+  id: string;
+  createdAt: string;
+  /** Set when a rotation ends this secret. */
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/**
+ * A client credential of your organization, with its secrets (two while a rotation overlaps).
+ *
+ * @example
+ * const { data } = await client.credentials.list();
+ * const stale = data.filter((c) => c.status === 'active' && c.lastUsedAt === null);
+ */
+export interface Credential {
+  /** `cred_…`: the OAuth `client_id`. */
+  id: string;
+  label: string | null;
+  scopes: string[];
+  status: 'active' | 'revoked' | 'expired';
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  secrets: CredentialSecret[];
+}
+
+/**
+ * A new credential with its first client secret: store the secret now, it is never shown again.
+ *
+ * @example
+ * const { id: clientId, clientSecret } = await client.credentials.create({ label: 'Reminders' });
+ */
+export interface CreatedCredential extends Credential {
+  /** `tk_…`. Shown once. */
+  clientSecret: string;
+}
+
+/**
+ * Creating a credential. Without `scopes` it gets every scope the calling token holds; it can
+ * never get one the caller does not hold.
+ *
+ * @example
+ * const input: CredentialCreate = { label: 'Booking service', scopes: ['bookings:read'] };
+ */
+export interface CredentialCreate {
+  label?: string;
+  /** Scopes such as `patients:read`, `webhooks:manage`, `events:read`. */
+  scopes?: string[];
+}
+
+/**
+ * Rotating a credential's secret.
+ *
+ * @example
+ * const params: CredentialRotateParams = { previousSecretExpiresInSeconds: 3600 };
+ */
+export interface CredentialRotateParams {
+  /**
+   * Seconds the credential's current secrets keep working: a day by default, at most a week;
+   * `0` ends them now.
+   */
+  previousSecretExpiresInSeconds?: number;
+}
+
+/**
+ * A rotation: the new client secret, shown this once, and when the previous ones stop working.
+ *
+ * @example
+ * const { clientId, clientSecret } = await client.credentials.rotate('cred_k3m9q2x7w4n8p5rt');
+ */
+export interface CredentialRotation {
+  clientId: string;
+  /** `tk_…`. Shown once. */
+  clientSecret: string;
+  /** `csec_…`: the new secret's id in `credential.secrets`. */
+  secretId: string;
+  previousSecretsExpireAt: string;
+  credential: Credential;
+}

@@ -1,16 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Booking,
+  type Credential,
   type Patient,
   type PatientCreate,
   Tahoon,
   TahoonApiError,
   TahoonConnectionError,
   TahoonError,
+  type TahoonEvent,
   type TahoonOptions,
+  type WebhookDelivery,
+  type WebhookEndpoint,
 } from '../src/index.js';
 import { parseRetryAfter } from '../src/transport.js';
 import { CLIENT_ID, CLIENT_SECRET, FakeGateway, problem, type Received } from './gateway.js';
+
+const OPENAPI = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url));
 
 const PATIENT: Patient = {
   id: 'pat_k3m9q2x7w4n8p5rt',
@@ -614,5 +622,256 @@ describe('data-subject rights and the audit trail', () => {
     const [request] = gateway.requestsTo('/v1/audit-events');
     expect(request?.query.get('action')).toBe('patient.read');
     expect(request?.query.get('resourceId')).toBe(PATIENT.id);
+  });
+});
+
+describe('webhooks, events, devices and credentials', () => {
+  const ENDPOINT: WebhookEndpoint = {
+    id: 'wep_k3m9q2x7w4n8p5rt',
+    url: 'https://hooks.clinic.example/tahoon',
+    description: null,
+    eventTypes: null,
+    enabled: true,
+    disabledReason: null,
+    disabledAt: null,
+    previousSecretExpiresAt: null,
+    consecutiveFailures: 0,
+    failingSince: null,
+    createdAt: '2026-04-01T09:00:00Z',
+    updatedAt: '2026-04-01T09:00:00Z',
+  };
+  const WITH_SECRET = { ...ENDPOINT, secret: 'whsec_c2VjcmV0' };
+  const EP = `/v1/webhook-endpoints/${ENDPOINT.id}`;
+  /** An FCM token has a colon, which travels percent-encoded in the path. */
+  const FCM_TOKEN = 'fcm:APA91b-x_y.z';
+  const DEVICE_PATH = `/v1/patients/${PATIENT.id}/devices/fcm%3AAPA91b-x_y.z`;
+
+  function event(n: number): TahoonEvent {
+    return {
+      id: `evt_${n}`,
+      type: 'booking.created',
+      occurredAt: '2026-04-01T09:00:00Z',
+      data: { bookingId: `bkg_${n}` },
+    };
+  }
+
+  function eventPages(request: Received) {
+    const after = Number(request.query.get('after')?.slice('evt_'.length) ?? 0);
+    const ids = [after + 1, after + 2].filter((n) => n <= 5);
+    return {
+      json: { data: ids.map(event), nextCursor: ids.length === 2 ? `evt_${ids[1]}` : null },
+    };
+  }
+
+  it('iterates events after a given one, passing each page’s cursor back as `after`', async () => {
+    gateway.on('GET /v1/events', eventPages);
+    const ids: string[] = [];
+
+    for await (const item of client().events.list({ after: 'evt_1', limit: 2 })) ids.push(item.id);
+
+    expect(ids).toEqual(['evt_2', 'evt_3', 'evt_4', 'evt_5']);
+    const requests = gateway.requestsTo('/v1/events');
+    expect(requests.map((r) => r.query.get('after'))).toEqual(['evt_1', 'evt_3', 'evt_5']);
+    expect(requests.every((r) => r.query.get('limit') === '2' && !r.query.has('cursor'))).toBe(
+      true,
+    );
+  });
+
+  it('lists from the first event when `after` is left out or undefined', async () => {
+    gateway.on('GET /v1/events', eventPages);
+
+    const page = await client().events.list({ after: undefined });
+
+    expect(page.data.map((e) => e.id)).toEqual(['evt_1', 'evt_2']);
+    expect(page.nextCursor).toBe('evt_2');
+    expect(gateway.requestsTo('/v1/events')[0]?.query.toString()).toBe('');
+  });
+
+  it('redelivers an event to one endpoint with an idempotency key', async () => {
+    gateway.on('POST /v1/events/evt_7/redeliver', { json: { queued: 1 } });
+
+    const result = await client().events.redeliver('evt_7', { endpointId: ENDPOINT.id });
+
+    expect(result).toEqual({ queued: 1 });
+    const [request] = gateway.requestsTo('/v1/events/evt_7/redeliver');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ endpointId: ENDPOINT.id });
+    expect(request?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('manages webhook endpoints with the contract’s methods, bodies and keys', async () => {
+    gateway.on('POST /v1/webhook-endpoints', { status: 201, json: WITH_SECRET });
+    gateway.on('GET /v1/webhook-endpoints', { json: { data: [ENDPOINT] } });
+    gateway.on(`GET ${EP}`, { json: ENDPOINT });
+    gateway.on(`PATCH ${EP}`, { json: { ...ENDPOINT, enabled: false } });
+    gateway.on(`DELETE ${EP}`, { json: { id: ENDPOINT.id, deleted: true } });
+    gateway.on(`POST ${EP}/rotate-secret`, { json: WITH_SECRET });
+    gateway.on(`POST ${EP}/replay`, { json: { queued: 3 } });
+    const endpoints = client().webhookEndpoints;
+
+    const created = await endpoints.create({ url: ENDPOINT.url }, { idempotencyKey: 'wh-1' });
+    await endpoints.list();
+    await endpoints.get(ENDPOINT.id);
+    await endpoints.update(ENDPOINT.id, { enabled: false, description: null });
+    await endpoints.rotateSecret(ENDPOINT.id, { overlapSeconds: 60 });
+    const replayed = await endpoints.replay(ENDPOINT.id, { after: 'evt_1' });
+    const deleted = await endpoints.delete(ENDPOINT.id);
+
+    expect(created.secret).toBe('whsec_c2VjcmV0');
+    expect(replayed.queued).toBe(3);
+    expect(deleted).toEqual({ id: ENDPOINT.id, deleted: true });
+    const sent = gateway.received.filter((r) => r.path.startsWith('/v1/webhook-endpoints'));
+    expect(sent.map((r) => [r.method, r.path, r.body])).toEqual([
+      ['POST', '/v1/webhook-endpoints', JSON.stringify({ url: ENDPOINT.url })],
+      ['GET', '/v1/webhook-endpoints', ''],
+      ['GET', EP, ''],
+      ['PATCH', EP, JSON.stringify({ enabled: false, description: null })],
+      ['POST', `${EP}/rotate-secret`, JSON.stringify({ overlapSeconds: 60 })],
+      ['POST', `${EP}/replay`, JSON.stringify({ after: 'evt_1' })],
+      ['DELETE', EP, ''],
+    ]);
+    const keys = sent.map((r) => r.headers['idempotency-key']);
+    expect(keys[0]).toBe('wh-1');
+    expect(keys.filter((k) => k === undefined)).toHaveLength(2);
+    expect(new Set(keys.filter((k) => k !== undefined)).size).toBe(5);
+  });
+
+  it('pages through an endpoint’s deliveries, and checks its id only when used', async () => {
+    const attempt = (id: string): WebhookDelivery => ({
+      id,
+      eventId: 'evt_1',
+      endpointId: ENDPOINT.id,
+      attempt: 1,
+      status: 500,
+      error: 'http_status',
+      durationMs: 12,
+      attemptedAt: '2026-04-01T09:00:00Z',
+    });
+    gateway.on(
+      `GET ${EP}/deliveries`,
+      { json: { data: [attempt('wdl_1')], nextCursor: 'c2' } },
+      { json: { data: [attempt('wdl_2')], nextCursor: null } },
+    );
+
+    const ids: string[] = [];
+    for await (const item of client().webhookEndpoints.deliveries(ENDPOINT.id, { limit: 1 })) {
+      ids.push(item.id);
+    }
+    const unused = client().webhookEndpoints.deliveries('');
+
+    expect(ids).toEqual(['wdl_1', 'wdl_2']);
+    expect(gateway.requestsTo(`${EP}/deliveries`).map((r) => r.query.get('cursor'))).toEqual([
+      null,
+      'c2',
+    ]);
+    await expect(unused).rejects.toThrow(TypeError);
+  });
+
+  it('registers a device with PUT and removes it with DELETE, the token encoded', async () => {
+    const device = { id: 'dev_1', patientId: PATIENT.id, platform: 'ios', createdAt: 'x' };
+    gateway.on(`PUT ${DEVICE_PATH}`, { json: device });
+    gateway.on(`DELETE ${DEVICE_PATH}`, { json: { deleted: true } });
+    const tahoon = client();
+
+    const registered = await tahoon.devices.register(PATIENT.id, FCM_TOKEN, { platform: 'ios' });
+    const removed = await tahoon.devices.remove(PATIENT.id, FCM_TOKEN);
+
+    expect(registered).toEqual(device);
+    expect(removed).toEqual({ deleted: true });
+    const [put, del] = gateway.requestsTo(DEVICE_PATH);
+    expect([put?.method, put?.body, del?.method, del?.body]).toEqual([
+      'PUT',
+      JSON.stringify({ platform: 'ios' }),
+      'DELETE',
+      '',
+    ]);
+    expect(put?.headers['idempotency-key']).toBeDefined();
+    expect(del?.headers['idempotency-key']).toBeDefined();
+    await expect(tahoon.devices.register(PATIENT.id, '')).rejects.toThrow(TypeError);
+  });
+
+  it('administers credentials; secrets come back only from create and rotate', async () => {
+    const credential: Credential = {
+      id: 'cred_a2b3c4d5e6f7g8h9',
+      label: 'Reminders',
+      scopes: ['events:read'],
+      status: 'active',
+      createdAt: '2026-04-01T09:00:00Z',
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+      secrets: [],
+    };
+    const path = `/v1/credentials/${credential.id}`;
+    const rotation = {
+      clientId: credential.id,
+      clientSecret: 'tk_test_new',
+      secretId: 'csec_1',
+      previousSecretsExpireAt: '2026-04-01T10:00:00Z',
+      credential,
+    };
+    gateway.on('POST /v1/credentials', { status: 201, json: { ...credential, clientSecret: 's' } });
+    gateway.on('GET /v1/credentials', { json: { data: [credential] } });
+    gateway.on(`GET ${path}`, { json: credential });
+    gateway.on(`POST ${path}/rotate`, { json: rotation });
+    gateway.on(`DELETE ${path}`, { json: { ...credential, status: 'revoked' } });
+    const credentials = client().credentials;
+
+    const created = await credentials.create({ label: 'Reminders', scopes: ['events:read'] });
+    await credentials.list();
+    await credentials.get(credential.id);
+    const rotated = await credentials.rotate(credential.id, { previousSecretExpiresInSeconds: 0 });
+    const revoked = await credentials.revoke(credential.id);
+
+    expect(created.clientSecret).toBe('s');
+    expect(rotated.clientSecret).toBe('tk_test_new');
+    expect(revoked.status).toBe('revoked');
+    const sent = gateway.received.filter((r) => r.path.startsWith('/v1/credentials'));
+    expect(sent.map((r) => [r.method, r.path, r.headers['idempotency-key'] !== undefined])).toEqual(
+      [
+        ['POST', '/v1/credentials', true],
+        ['GET', '/v1/credentials', false],
+        ['GET', path, false],
+        ['POST', `${path}/rotate`, true],
+        ['DELETE', path, true],
+      ],
+    );
+    expect(JSON.parse(sent[3]?.body ?? '')).toEqual({ previousSecretExpiresInSeconds: 0 });
+  });
+
+  it('only calls operations the OpenAPI document describes', async () => {
+    const document = JSON.parse(await readFile(OPENAPI, 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(document.paths).flatMap(([template, methods]) =>
+      Object.keys(methods).map((method) => ({
+        method: method.toUpperCase(),
+        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      })),
+    );
+    const sent = [
+      ['POST', '/v1/webhook-endpoints'],
+      ['GET', '/v1/webhook-endpoints'],
+      ['GET', EP],
+      ['PATCH', EP],
+      ['DELETE', EP],
+      ['POST', `${EP}/rotate-secret`],
+      ['GET', `${EP}/deliveries`],
+      ['POST', `${EP}/replay`],
+      ['GET', '/v1/events'],
+      ['POST', '/v1/events/evt_7/redeliver'],
+      ['PUT', DEVICE_PATH],
+      ['DELETE', DEVICE_PATH],
+      ['POST', '/v1/credentials'],
+      ['GET', '/v1/credentials'],
+      ['GET', '/v1/credentials/cred_1'],
+      ['POST', '/v1/credentials/cred_1/rotate'],
+      ['DELETE', '/v1/credentials/cred_1'],
+    ];
+
+    const unknown = sent.filter(
+      ([method, path]) =>
+        !operations.some((op) => op.method === method && op.pattern.test(path ?? '')),
+    );
+    expect(unknown).toEqual([]);
   });
 });

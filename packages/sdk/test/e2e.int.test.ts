@@ -2,18 +2,22 @@
  * The partner journey end to end, as a new partner meets it: the gateway started the way the
  * README starts it (`tahoon serve --demo` on a fresh embedded database), the SDK tarball installed
  * into an empty project outside the workspace, and a plain Node script using it against the real
- * server; then the README's curl journey against the same server; then a stop and a restart that
- * must keep the data and the demo credentials.
+ * server; then the README's curl journey against the same server; then webhooks, events, devices
+ * and credential administration through the SDK, with a local webhook receiver; then a stop and a
+ * restart that must keep the data and the demo credentials.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookPayload } from '../src/index.js';
 import { buildAndPack, cleanEnv, installConsumer, sh } from './packaging.js';
 
 const REPO_DIR = fileURLToPath(new URL('../../..', import.meta.url));
@@ -84,6 +88,8 @@ function serverEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // A developer's setting (refused in production): webhooks to this machine over http.
+    TAHOON_WEBHOOK_ALLOW_LOCAL: 'true',
   };
 }
 
@@ -329,6 +335,156 @@ interface LookupSummary {
   booking: { id: string; status: string };
 }
 
+/**
+ * Webhooks, events, devices and credentials through the installed SDK. The demo credential
+ * creates a narrower one holding exactly the scopes these calls need, and everything after runs
+ * as that one; the journey's bookings have left events to list and redeliver.
+ */
+const NOTIFICATIONS_MJS = `
+import { Tahoon, TahoonError } from '@tahoon/sdk';
+
+const env = process.env;
+const connect = (clientId, clientSecret) =>
+  new Tahoon({ baseUrl: env.TAHOON_BASE_URL, clientId, clientSecret, maxRetries: 0 });
+const demo = connect(env.TAHOON_CLIENT_ID, env.TAHOON_CLIENT_SECRET);
+const codeOf = (promise) => promise.then(() => 'resolved', (err) => err instanceof TahoonError ? err.code : String(err));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Credentials: a scoped credential, rotated so that its first secret stops at once.
+const scopes = ['webhooks:manage', 'events:read', 'patients:write', 'credentials:admin'];
+const created = await demo.credentials.create({ label: 'e2e notifications', scopes });
+const first = connect(created.id, created.clientSecret);
+const rotation = await first.credentials.rotate(created.id, { previousSecretExpiresInSeconds: 0 });
+const tahoon = connect(created.id, rotation.clientSecret);
+const readBack = await tahoon.credentials.get(created.id);
+const listedCredentials = (await tahoon.credentials.list()).data.map((c) => c.id);
+const oldSecret = await codeOf(connect(created.id, created.clientSecret).credentials.get(created.id));
+const outOfScope = await codeOf(tahoon.bookings.list());
+
+// Webhook endpoints.
+const endpoint = await tahoon.webhookEndpoints.create({
+  url: env.WEBHOOK_URL, description: 'e2e receiver', eventTypes: ['booking.cancelled'],
+});
+const listedEndpoints = (await tahoon.webhookEndpoints.list()).data.map((e) => e.id);
+const got = await tahoon.webhookEndpoints.get(endpoint.id);
+const updated = await tahoon.webhookEndpoints.update(endpoint.id, {
+  description: null, eventTypes: null,
+});
+const rotated = await tahoon.webhookEndpoints.rotateSecret(endpoint.id, { overlapSeconds: 0 });
+
+// Events: listed a few seconds after they occur, so wait for the journey's cancellation.
+let events = [];
+const cancelledIn = (list) => list.find((e) => e.type === 'booking.cancelled');
+for (let tries = 0; !cancelledIn(events) && tries < 60; tries++) {
+  if (tries > 0) await sleep(500);
+  events = (await tahoon.events.list({ limit: 100 })).data;
+}
+const iterated = [];
+for await (const event of tahoon.events.list({ limit: 2 })) iterated.push(event.id);
+const afterFirst = [];
+for await (const event of tahoon.events.list({ after: iterated[0], limit: 1 })) afterFirst.push(event.id);
+const cancelled = cancelledIn(events);
+if (!cancelled) throw new Error('no booking.cancelled event listed in 30 s: ' + JSON.stringify(events));
+const redelivered = await tahoon.events.redeliver(cancelled.id, { endpointId: endpoint.id });
+
+// The delivery log shows the attempt once the dispatcher has made it.
+let deliveries = [];
+for (let tries = 0; deliveries.length === 0 && tries < 60; tries++) {
+  if (tries > 0) await sleep(500);
+  deliveries = [];
+  for await (const d of tahoon.webhookEndpoints.deliveries(endpoint.id)) deliveries.push(d);
+}
+
+// Devices.
+const token = 'fcm:e2e-device_token.1';
+const device = await tahoon.devices.register(env.PATIENT_ID, token, { platform: 'android' });
+const again = await tahoon.devices.register(env.PATIENT_ID, token);
+const removed = await tahoon.devices.remove(env.PATIENT_ID, token);
+const removedTwice = await codeOf(tahoon.devices.remove(env.PATIENT_ID, token));
+
+const deleted = await tahoon.webhookEndpoints.delete(endpoint.id);
+const deletedGet = await codeOf(tahoon.webhookEndpoints.get(endpoint.id));
+const revoked = await demo.credentials.revoke(created.id);
+
+console.log(JSON.stringify({
+  credential: { id: created.id, scopes: created.scopes, clientSecret: created.clientSecret },
+  rotation: { clientId: rotation.clientId, secretId: rotation.secretId, changed: rotation.clientSecret !== created.clientSecret },
+  readBack: { status: readBack.status, secretIds: readBack.secrets.map((s) => s.id), keys: Object.keys(readBack) },
+  listedCredentials, oldSecret, outOfScope,
+  endpoint: { ...endpoint, requestId: endpoint.requestId },
+  listedEndpoints, got, updated, rotated,
+  events, iterated, afterFirst, cancelledId: cancelled.id, redelivered, deliveries,
+  device, again, removed, removedTwice,
+  deleted, deletedGet, revoked: { status: revoked.status },
+}));
+`;
+
+interface NotificationsSummary {
+  credential: { id: string; scopes: string[]; clientSecret: string };
+  rotation: { clientId: string; secretId: string; changed: boolean };
+  readBack: { status: string; secretIds: string[]; keys: string[] };
+  listedCredentials: string[];
+  oldSecret: string;
+  outOfScope: string;
+  endpoint: Record<string, unknown> & { id: string; secret: string; requestId: string };
+  listedEndpoints: string[];
+  got: Record<string, unknown>;
+  updated: Record<string, unknown>;
+  rotated: Record<string, unknown> & { secret: string };
+  events: { id: string; type: string; occurredAt: string; data: Record<string, string> }[];
+  iterated: string[];
+  afterFirst: string[];
+  cancelledId: string;
+  redelivered: { queued: number };
+  deliveries: { eventId: string; endpointId: string; status: number | null; error: unknown }[];
+  device: { id: string; patientId: string; platform: string | null };
+  again: { id: string; platform: string | null };
+  removed: unknown;
+  removedTwice: string;
+  deleted: unknown;
+  deletedGet: string;
+  revoked: { status: string };
+}
+
+/** One delivery the local webhook receiver got. */
+interface Delivery {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A partner's webhook URL on this machine: it answers 204 and keeps what it was sent. */
+async function startReceiver(): Promise<{ url: string; received: Delivery[]; stop(): void }> {
+  const received: Delivery[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/tahoon/webhooks`,
+    received,
+    stop: () => server.close(),
+  };
+}
+
+/** Standard Webhooks, checked by hand: HMAC-SHA256 over `id.timestamp.body`, keyed by the secret. */
+function signedWith(secret: string, delivery: Delivery): boolean {
+  const { 'webhook-id': id, 'webhook-timestamp': timestamp } = delivery.headers;
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${delivery.body}`).digest();
+  const signatures = String(delivery.headers['webhook-signature'] ?? '').split(' ');
+  return signatures.some((entry) => {
+    const [version, value = ''] = entry.split(',');
+    const given = Buffer.from(value, 'base64');
+    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
 const isInstant = (value: string) => Number.isFinite(Date.parse(value));
 const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
 
@@ -487,6 +643,117 @@ describe('the partner journey against `tahoon serve --demo`', () => {
       expect(lines.at(-1)).toMatch(
         /^patient pat_\w+ booked prv_\w+ at \S+\+03:00 \(\d+ min\) as bkg_\w+, then cancelled it$/,
       );
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+
+  it(
+    'manages webhooks, events, devices and credentials through the installed SDK',
+    async () => {
+      const patientId = journey?.patient.id;
+      if (!patientId) throw new Error('the SDK journey did not run to its end');
+      const receiver = await startReceiver();
+      let result: NotificationsSummary;
+      try {
+        result = await runConsumerScript<NotificationsSummary>(
+          gateway,
+          consumer,
+          { name: 'notifications.mjs', source: NOTIFICATIONS_MJS },
+          { ...partnerEnv(gateway.baseUrl), WEBHOOK_URL: receiver.url, PATIENT_ID: patientId },
+        );
+      } finally {
+        receiver.stop();
+      }
+
+      // Credentials: the new one holds exactly the scopes asked for, and after a rotation with
+      // no overlap only the new secret gets a token.
+      expect(result.credential).toEqual({
+        id: expect.stringMatching(/^cred_/),
+        scopes: ['webhooks:manage', 'events:read', 'patients:write', 'credentials:admin'],
+        clientSecret: expect.stringMatching(/^tk_test_/),
+      });
+      expect(result.rotation).toEqual({
+        clientId: result.credential.id,
+        secretId: expect.stringMatching(/^csec_/),
+        changed: true,
+      });
+      expect(result.readBack.status).toBe('active');
+      expect(result.readBack.secretIds).toContain(result.rotation.secretId);
+      expect(result.readBack.keys).not.toContain('clientSecret');
+      expect(result.listedCredentials).toEqual(
+        expect.arrayContaining([credentials.clientId, result.credential.id]),
+      );
+      expect(result.oldSecret).toBe('UNAUTHENTICATED');
+      expect(result.outOfScope).toBe('FORBIDDEN');
+      expect(result.revoked).toEqual({ status: 'revoked' });
+
+      // Webhook endpoints: the secret only where it is shown once.
+      const { secret, requestId, ...endpoint } = result.endpoint;
+      expect(secret).toMatch(/^whsec_/);
+      expect(requestId).toMatch(/^req_/);
+      expect(endpoint).toMatchObject({
+        id: expect.stringMatching(/^wep_/),
+        url: receiver.url,
+        description: 'e2e receiver',
+        eventTypes: ['booking.cancelled'],
+        enabled: true,
+        disabledReason: null,
+      });
+      expect(result.listedEndpoints).toEqual([endpoint.id]);
+      expect(result.got).toEqual(endpoint);
+      expect(result.updated).toMatchObject({
+        id: endpoint.id,
+        description: null,
+        eventTypes: null,
+      });
+      expect(result.rotated.secret).toMatch(/^whsec_/);
+      expect(result.rotated.secret).not.toBe(secret);
+      expect(result.deleted).toEqual({ id: endpoint.id, deleted: true });
+      expect(result.deletedGet).toBe('NOT_FOUND');
+
+      // Events: the journey's bookings, oldest first, the same whether read whole or after one.
+      const types = result.events.map((e) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['booking.created', 'booking.cancelled']));
+      const journeyBooking = journey?.booking.id;
+      expect(result.events.some((e) => e.data.bookingId === journeyBooking)).toBe(true);
+      expect(result.iterated.slice(0, result.events.length)).toEqual(
+        result.events.map((e) => e.id),
+      );
+      // Later events may settle between the two reads; the earlier ones must be the same.
+      expect(result.afterFirst.slice(0, result.iterated.length - 1)).toEqual(
+        result.iterated.slice(1),
+      );
+      expect(result.iterated.length).toBeGreaterThan(2);
+
+      // The redelivery reached the receiver, signed with the rotated secret, and is logged.
+      expect(result.redelivered).toEqual({ queued: 1 });
+      const delivery = receiver.received.find(
+        (d) => d.headers['webhook-id'] === result.cancelledId,
+      );
+      expect(delivery).toBeDefined();
+      if (!delivery) return;
+      expect(signedWith(result.rotated.secret, delivery)).toBe(true);
+      expect(signedWith(secret, delivery)).toBe(false);
+      const cancelledEvent = result.events.find((e) => e.id === result.cancelledId);
+      const payload: WebhookPayload = JSON.parse(delivery.body);
+      expect(payload).toEqual({
+        type: 'booking.cancelled',
+        timestamp: cancelledEvent?.occurredAt,
+        data: cancelledEvent?.data,
+      });
+      expect(result.deliveries).toContainEqual(
+        expect.objectContaining({ eventId: result.cancelledId, status: 204, error: null }),
+      );
+
+      // Devices: registering twice answers the same device; removing twice is NOT_FOUND.
+      expect(result.device).toMatchObject({
+        id: expect.stringMatching(/^dev_/),
+        patientId,
+        platform: 'android',
+      });
+      expect(result.again.id).toBe(result.device.id);
+      expect(result.removed).toEqual({ deleted: true });
+      expect(result.removedTwice).toBe('NOT_FOUND');
     },
     JOURNEY_TIMEOUT_MS,
   );

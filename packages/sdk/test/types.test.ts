@@ -52,6 +52,32 @@ import type {
   SigningKeyRotation,
   OrganizationSettings,
   OrganizationUpdate,
+  EventType,
+  TahoonEvent,
+  EventListParams,
+  EventRedeliverParams,
+  Queued,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
+  WebhookEndpointCreate,
+  WebhookEndpointUpdate,
+  WebhookEndpointDisabledReason,
+  WebhookEndpointDeletion,
+  WebhookSecretRotateParams,
+  WebhookReplayParams,
+  WebhookDelivery,
+  WebhookDeliveryError,
+  PageParams,
+  Device,
+  DevicePlatform,
+  DeviceRegisterParams,
+  DeviceRemoval,
+  Credential,
+  CredentialSecret,
+  CreatedCredential,
+  CredentialCreate,
+  CredentialRotateParams,
+  CredentialRotation,
 } from '../src/index.js';
 
 // What a zod schema accepts and produces, read from the schema's own type so that this test
@@ -211,6 +237,125 @@ describe('signed-request administration', () => {
     expectTypeOf<OrganizationUpdate>().toEqualTypeOf<Input<typeof core.organizationUpdateInput>>();
     expectTypeOf<{ overlapSeconds?: number }>().toEqualTypeOf<
       Omit<Input<typeof core.signingKeyRotateInput>, 'id'>
+    >();
+  });
+});
+
+describe('webhook endpoints', () => {
+  it('match core’s schemas', () => {
+    expectTypeOf<EventType>().toEqualTypeOf<core.PartnerEventType>();
+    expectTypeOf<WebhookEndpointDisabledReason>().toEqualTypeOf<core.EndpointDisabledReason>();
+    expectTypeOf<WebhookDeliveryError>().toEqualTypeOf<core.DeliveryErrorKind>();
+    expectTypeOf<WebhookEndpoint>().toEqualTypeOf<core.WebhookEndpoint>();
+    expectTypeOf<WebhookEndpointWithSecret>().toEqualTypeOf<
+      Output<typeof core.webhookEndpointWithSecretSchema>
+    >();
+    expectTypeOf<{ data: WebhookEndpoint[] }>().toEqualTypeOf<
+      Output<typeof core.webhookEndpointListSchema>
+    >();
+    expectTypeOf<WebhookDelivery>().toEqualTypeOf<core.WebhookDelivery>();
+    expectTypeOf<Pick<Page<WebhookDelivery>, 'data' | 'nextCursor'>>().toEqualTypeOf<
+      Output<typeof core.webhookDeliveryPageSchema>
+    >();
+    expectTypeOf<Queued>().toEqualTypeOf<Output<typeof core.queuedSchema>>();
+    // The router declares this answer inline, not in core; the e2e test reads it from the server.
+    expectTypeOf<WebhookEndpointDeletion>().toEqualTypeOf<{ id: string; deleted: true }>();
+  });
+
+  it('send what core’s schemas accept', () => {
+    expectTypeOf<WebhookEndpointCreate>().toEqualTypeOf<
+      Input<typeof core.webhookEndpointCreateInput>
+    >();
+    expectTypeOf<WebhookEndpointUpdate>().toEqualTypeOf<
+      Omit<Input<typeof core.webhookEndpointUpdateInput>, 'id'>
+    >();
+    expectTypeOf<WebhookSecretRotateParams>().toEqualTypeOf<
+      Omit<Input<typeof core.webhookRotateInput>, 'id'>
+    >();
+    expectTypeOf<WebhookReplayParams>().toEqualTypeOf<
+      Omit<Input<typeof core.webhookReplayInput>, 'id'>
+    >();
+    expectTypeOf<OnTheWire<PageParams>>().toEqualTypeOf<
+      Omit<Input<typeof core.webhookDeliveriesInput>, 'id'>
+    >();
+  });
+
+  it('answer secrets only where they are shown once', () => {
+    type Endpoints = Tahoon['webhookEndpoints'];
+    expectTypeOf<Endpoints['create']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<WebhookEndpointWithSecret>
+    >();
+    expectTypeOf<Endpoints['rotateSecret']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<WebhookEndpointWithSecret>
+    >();
+    expectTypeOf<Endpoints['get']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<WebhookEndpoint>
+    >();
+    expectTypeOf<WebhookEndpoint>().not.toHaveProperty('secret');
+    expectTypeOf<ReturnType<Endpoints['deliveries']>>().toEqualTypeOf<
+      PagePromise<WebhookDelivery>
+    >();
+  });
+});
+
+describe('events', () => {
+  it('match core’s schemas', () => {
+    expectTypeOf<TahoonEvent>().toEqualTypeOf<core.PartnerEvent>();
+    expectTypeOf<Pick<Page<TahoonEvent>, 'data' | 'nextCursor'>>().toEqualTypeOf<
+      Output<typeof core.eventPageSchema>
+    >();
+    expectTypeOf<OnTheWire<EventListParams>>().toEqualTypeOf<Input<typeof core.eventListInput>>();
+    expectTypeOf<EventRedeliverParams>().toEqualTypeOf<
+      Omit<Input<typeof core.eventRedeliverInput>, 'id'>
+    >();
+  });
+
+  it('list to a page that iterates events', () => {
+    expectTypeOf<ReturnType<Tahoon['events']['list']>>().toEqualTypeOf<PagePromise<TahoonEvent>>();
+    expectTypeOf<Tahoon['events']['redeliver']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<Queued>
+    >();
+  });
+});
+
+describe('devices', () => {
+  it('match core’s schemas', () => {
+    expectTypeOf<Device>().toEqualTypeOf<Output<typeof core.deviceSchema>>();
+    expectTypeOf<DevicePlatform>().toEqualTypeOf<core.DevicePlatform>();
+    expectTypeOf<DeviceRegisterParams>().toEqualTypeOf<
+      Omit<Input<typeof core.deviceRegisterInput>, 'id' | 'token'>
+    >();
+    // Declared inline by the router, like the endpoint deletion; the e2e test reads it.
+    expectTypeOf<DeviceRemoval>().toEqualTypeOf<{ deleted: true }>();
+    expectTypeOf<Tahoon['devices']['register']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<Device>
+    >();
+  });
+});
+
+describe('credential administration', () => {
+  it('matches core’s schemas', () => {
+    expectTypeOf<Credential>().toEqualTypeOf<core.CredentialView>();
+    expectTypeOf<CredentialSecret>().toEqualTypeOf<Output<typeof core.credentialSecretSchema>>();
+    expectTypeOf<{ data: Credential[] }>().toEqualTypeOf<
+      Output<typeof core.credentialListSchema>
+    >();
+    expectTypeOf<CreatedCredential>().toEqualTypeOf<Output<typeof core.credentialCreatedSchema>>();
+    expectTypeOf<CredentialRotation>().toEqualTypeOf<Output<typeof core.credentialRotatedSchema>>();
+    expectTypeOf<CredentialCreate>().toEqualTypeOf<Input<typeof core.credentialCreateInput>>();
+    expectTypeOf<CredentialRotateParams>().toEqualTypeOf<
+      Omit<Input<typeof core.credentialRotateInput>, 'id'>
+    >();
+  });
+
+  it('answers client secrets only where they are shown once', () => {
+    expectTypeOf<Credential>().not.toHaveProperty('clientSecret');
+    expectTypeOf<CredentialSecret>().not.toHaveProperty('secret');
+    expectTypeOf<Tahoon['credentials']['create']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<CreatedCredential>
+    >();
+    expectTypeOf<Tahoon['credentials']['list']>().returns.resolves.toEqualTypeOf<
+      WithRequestId<{ data: Credential[] }>
     >();
   });
 });

@@ -137,7 +137,10 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
         return ok({ booking, roomMessageId: room.id });
       });
       if (!result.ok) return fail(result.failure.code, result.failure.detail);
-      return committed(result);
+      // No wake-up here: the request makes the room inline right after this commit, and a woken
+      // dispatcher would claim the message first, so every booking would answer `pending`. The
+      // dispatcher's next poll takes over whatever the inline attempt leaves.
+      return result;
     },
 
     async confirm(id, room, atMs) {
