@@ -137,10 +137,9 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
         return ok({ booking, roomMessageId: room.id });
       });
       if (!result.ok) return fail(result.failure.code, result.failure.detail);
-      // No wake-up here: the request makes the room inline right after this commit, and a woken
-      // dispatcher would claim the message first, so every booking would answer `pending`. The
-      // dispatcher's next poll takes over whatever the inline attempt leaves.
-      return result;
+      // The woken dispatcher publishes `booking.created` at once; the room message is left to the
+      // request for INLINE_ROOM_GRACE_MS (outbox/booking-effects.ts), so it cannot be raced.
+      return committed(result);
     },
 
     async confirm(id, room, atMs) {
