@@ -48,6 +48,14 @@ export function reminderMessages(
     }));
 }
 
+/**
+ * How long a new booking's room creation is left to the request that wrote it. The request
+ * claims the message right after its commit; without this wait a dispatcher woken by any other
+ * commit could claim it first, and the partner would get 202 from a healthy video service. The
+ * dispatcher takes it after the wait only if that request never did (its process died).
+ */
+export const INLINE_ROOM_GRACE_MS = 10_000;
+
 /** The message that makes a booking's room and confirms it. */
 export function roomCreateMessage(booking: Booking, ids: IdGenerator): OutboxMessage {
   return {
@@ -55,7 +63,7 @@ export function roomCreateMessage(booking: Booking, ids: IdGenerator): OutboxMes
     topic: 'video.room.create',
     organizationId: booking.organizationId,
     payload: { bookingId: booking.id },
-    availableAtMs: booking.createdAtMs,
+    availableAtMs: booking.createdAtMs + INLINE_ROOM_GRACE_MS,
     dedupeKey: roomCreateKey(booking.id),
   };
 }
