@@ -2,7 +2,9 @@
  * Bursts of bookings against a gateway process, and the database invariants every fault test
  * checks afterwards.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import type { FakeRoom } from './fakes/videosdk-server.js';
 import type { GatewayProcess } from './process.js';
 
 export interface PlannedBooking {
@@ -27,6 +29,7 @@ export interface BookingOutcome {
 interface ProviderSummary {
   id: string;
   acceptingNewPatients: boolean;
+  licensedRegions: string[];
   sessionTypes: { duration: number }[];
 }
 
@@ -63,6 +66,32 @@ export async function inBatches<T, R>(items: T[], width: number, work: (item: T)
   return results;
 }
 
+/** Runs `work` over `items` with `width` calls always in flight; results in input order. */
+export async function inPool<T, R>(items: T[], width: number, work: (item: T) => Promise<R>) {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Polls `check` until it finds no problems or `withinMs` has passed, and returns the problems
+ * it found last: conditions reached eventually, with no assumption about how soon.
+ */
+export async function settled(check: () => Promise<string[]>, withinMs: number): Promise<string[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const problems = await check();
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await delay(500);
+  }
+}
+
 /**
  * The provider's buffer between sessions is not public; no demo provider keeps more than 15
  * minutes, so slots this far apart never touch each other's buffer.
@@ -86,9 +115,9 @@ function spacedStarts(starts: string[], duration: number): string[] {
 }
 
 /**
- * `count` bookings that would all succeed: distinct patients, each on an offered slot of a
- * provider licensed in Saudi Arabia within the next two weeks, no two slots of one provider
- * closer than a session plus any buffer.
+ * `count` bookings that would all succeed: distinct patients, each in a country where the
+ * provider is licensed, on an offered slot within the next two weeks, no two slots of one
+ * provider closer than a session plus any buffer.
  */
 export async function planBookings(
   gateway: GatewayProcess,
@@ -99,11 +128,11 @@ export async function planBookings(
   const providers = await getJson<{ data: ProviderSummary[] }>(
     gateway,
     token,
-    '/v1/providers?region=SA&limit=50',
+    '/v1/providers?limit=50',
   );
   const from = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const to = new Date(Date.now() + 15 * 86_400_000).toISOString().slice(0, 10);
-  const slots: { providerId: string; start: string; duration: number }[] = [];
+  const slots: { providerId: string; country: string; start: string; duration: number }[] = [];
   // Every planned patient is new to the provider.
   for (const provider of providers.data.filter((p) => p.acceptingNewPatients)) {
     const duration = provider.sessionTypes[0]?.duration ?? 50;
@@ -121,20 +150,22 @@ export async function planBookings(
       found.data.map((slot) => slot.start),
       duration,
     );
-    for (const start of starts) slots.push({ providerId: provider.id, start, duration });
+    // A region is a country or one of its states (`US-NY`); a patient's country is the former.
+    const country = provider.licensedRegions[0]?.split('-')[0] ?? 'SA';
+    for (const start of starts) slots.push({ providerId: provider.id, country, start, duration });
     if (slots.length >= count) break;
   }
   if (slots.length < count)
     throw new Error(`only ${slots.length} free slots for ${count} bookings`);
 
   const numbered = slots.slice(0, count).map((slot, n) => ({ slot, n }));
-  return inBatches(numbered, 10, async ({ slot, n }) => {
+  return inBatches(numbered, 10, async ({ slot: { country, ...slot }, n }) => {
     const created = await postJson(gateway, token, '/v1/patients', {
       externalId: `${label}-${n}`,
       givenName: 'Burst',
       familyName: 'Patient',
       birthDate: '1990-01-01',
-      country: 'SA',
+      country,
       timeZone: 'Asia/Riyadh',
     });
     if (created.status !== 201) throw new Error(`patient: ${JSON.stringify(created.body)}`);
@@ -190,3 +221,80 @@ export const OVERLAPS = `
           and a.start_at < b.blocked_until and b.start_at < a.blocked_until)
       or (a.patient_id = b.patient_id and a.start_at < b.end_at and b.start_at < a.end_at))
   where a.status in ('pending', 'confirmed') and b.status in ('pending', 'confirmed')`;
+
+/** Pending rows due and not leased: no dispatcher is working on them although they are due. */
+const STUCK_MESSAGES = `
+  select id, topic, state, attempts from outbox
+  where state not in ('delivered', 'dead', 'cancelled')
+    and not (state = 'pending' and (available_at > now() or leased_until > now()))`;
+
+interface BookingRow {
+  id: string;
+  status: string;
+  room_id: string | null;
+  stale: boolean;
+}
+
+function roomProblems(rows: BookingRow[], rooms: FakeRoom[], removing: Set<string>): string[] {
+  const problems: string[] = [];
+  const byBooking = new Map<string, FakeRoom[]>();
+  for (const room of rooms) {
+    const key = room.customRoomId ?? '';
+    byBooking.set(key, [...(byBooking.get(key) ?? []), room]);
+  }
+  for (const row of rows) {
+    const made = byBooking.get(row.id) ?? [];
+    const live = made.filter((room) => !room.disabled);
+    if (row.status === 'confirmed') {
+      const one = made.length === 1 && live[0]?.roomId === row.room_id && row.room_id !== null;
+      if (!one)
+        problems.push(`${row.id} confirmed with ${row.room_id}, VideoSDK has ${made.length}`);
+    } else if (live.length > 0 && row.status !== 'pending' && !removing.has(row.id)) {
+      problems.push(`${row.id} is ${row.status} and its room is live with no removal pending`);
+    }
+  }
+  const known = new Set(rows.map((row) => row.id));
+  for (const room of rooms) {
+    if (!known.has(room.customRoomId ?? '')) problems.push(`room ${room.roomId} of no booking`);
+  }
+  return problems;
+}
+
+/**
+ * What must hold in a gateway's database once the saga has run, as readable problems: no
+ * overlapping active bookings; each confirmed booking has exactly one room on the video
+ * service, the one it records; every other live room is on a pending booking or waits for its
+ * `video.room.remove`; no hold is `pending` past its TTL; every outbox row is finished,
+ * scheduled for later or leased to a live claim; nothing dead-lettered.
+ */
+export async function sagaProblems(
+  url: string,
+  rooms: FakeRoom[],
+  holdTtlSeconds: number,
+): Promise<string[]> {
+  const overlaps = await query<{ id: string; other: string }>(url, OVERLAPS);
+  const rows = await query<BookingRow>(
+    url,
+    `select id, status, room_id,
+       status = 'pending' and created_at < now() - make_interval(secs => ${holdTtlSeconds}) as stale
+     from bookings`,
+  );
+  const removals = await query<{ booking_id: string }>(
+    url,
+    `select payload->>'bookingId' as booking_id from outbox
+     where topic = 'video.room.remove' and state = 'pending'`,
+  );
+  const stuck = await query<{ id: string; topic: string; state: string }>(url, STUCK_MESSAGES);
+  const dead = await query<{ id: string; topic: string }>(
+    url,
+    `select id, topic from outbox where state = 'dead'`,
+  );
+
+  return [
+    ...overlaps.map((o) => `${o.id} overlaps ${o.other}`),
+    ...rows.filter((row) => row.stale).map((row) => `${row.id} pending past its TTL`),
+    ...roomProblems(rows, rooms, new Set(removals.map((r) => r.booking_id))),
+    ...stuck.map((m) => `${m.id} ${m.topic} ${m.state}: due and not claimed`),
+    ...dead.map((m) => `${m.id} ${m.topic} dead-lettered`),
+  ];
+}
