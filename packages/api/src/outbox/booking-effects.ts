@@ -49,15 +49,6 @@ export function reminderMessages(
 }
 
 /**
- * How long a new booking's room creation is left to the request that wrote it. The request
- * claims the message right after its commit; without this wait a dispatcher woken by any other
- * commit could claim it first, and the partner would get 202 from a healthy video service. The
- * dispatcher takes it after the wait only if that request never did (its process died).
- */
-export const INLINE_ROOM_GRACE_MS = 10_000;
-
-/** The message that makes a booking's room and confirms it. */
-/**
  * How long the dispatcher leaves a new booking's room to the request that holds the slot. That
  * request makes the room at once (so the partner gets a confirmed booking, not a 202); the
  * dispatcher takes over only when that attempt did not happen (the process died) or failed
