@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookings } from '../src/db/schema.js';
+import { bookings, idempotencyKeys } from '../src/db/schema.js';
 import { createTestGateway, DB_KINDS, rest, type TestGateway } from './harness.js';
 
 const PROVIDER = 'prv_sjnpfzd39nd2qv6w';
@@ -61,6 +61,29 @@ describe.each(DB_KINDS)('Idempotency-Key on %s', (kind) => {
     }
     expect(await bookingsAt(starts[0])).toBe(1);
     expect(gw.video.created.length - roomsBefore).toBe(1);
+  });
+
+  it('answers a retry whose first attempt died unanswered with the booking that attempt made', async () => {
+    const start = starts.at(-1);
+    const first = await book(start, 'book-crash-1');
+    expect(first.status).toBe(201);
+    // What a crash between the booking's commit and storing the answer leaves: the key still
+    // claimed, in progress, by a request that will never finish, past the abandoned-claim age.
+    await gw.database.db
+      .update(idempotencyKeys)
+      .set({ state: 'in_progress', status: null, body: null, createdAt: new Date(0) })
+      .where(eq(idempotencyKeys.key, 'book-crash-1'));
+
+    const retried = await book(start, 'book-crash-1');
+
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect((retried.body as { id: string }).id).toBe((first.body as { id: string }).id);
+    expect(await bookingsAt(start)).toBe(1);
+    // The retry's answer is kept: a third attempt is a plain replay.
+    const third = await book(start, 'book-crash-1');
+    expect(third.headers.get('idempotent-replayed')).toBe('true');
+    expect(third.body).toEqual(retried.body);
   });
 
   it('runs one of 10 concurrent requests with one key; the rest wait (409) or replay', async () => {

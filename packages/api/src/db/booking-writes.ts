@@ -43,7 +43,12 @@ export interface Written {
  */
 export interface BookingWrites {
   /** Holds the slot as `pending`, with `booking.created` and the room-creation message. */
-  hold(booking: Booking): Promise<Result<{ booking: Booking; roomMessageId: string }>>;
+  hold(
+    booking: Booking,
+    requestKey?: string,
+  ): Promise<Result<{ booking: Booking; roomMessageId: string }>>;
+  /** The booking a request (credential and Idempotency-Key) made, if it made one. */
+  findByRequestKey(organizationId: string, requestKey: string): Promise<Booking | null>;
   /** pending → confirmed with its room, `booking.confirmed` and its reminders; null if not pending. */
   confirm(id: string, room: VideoRoom, atMs: number): Promise<Booking | null>;
   /** pending → failed: the slot is released, `booking.failed`, any room removed. */
@@ -99,7 +104,13 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
     const written = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(bookings)
-        .set({ status: to, updatedAt: new Date(atMs), ...cancellationColumns(cancellation) })
+        .set({
+          status: to,
+          updatedAt: new Date(atMs),
+          ...cancellationColumns(cancellation),
+          // A failed hold frees its request's key with its slot: the retry books afresh.
+          ...(to === 'failed' ? { requestKey: null } : {}),
+        })
         .where(and(eq(bookings.id, id), eq(bookings.status, from)))
         .returning();
       if (!row) return null;
@@ -121,7 +132,17 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
   }
 
   return {
-    async hold(booking) {
+    async findByRequestKey(organizationId, requestKey) {
+      const [row] = await db
+        .select()
+        .from(bookings)
+        .where(
+          and(eq(bookings.organizationId, organizationId), eq(bookings.requestKey, requestKey)),
+        );
+      return row ? toBooking(row) : null;
+    },
+
+    async hold(booking, requestKey) {
       const result = await db.transaction(async (tx) => {
         await lockParties(tx, booking);
         // An erasure may have committed while this booking waited for the patient's lock.
@@ -131,7 +152,9 @@ export function createBookingWrites(db: Db, ids: IdGenerator, notify: () => void
         const conflict = await findConflict(tx, booking);
         if (!conflict.ok) return conflict;
 
-        await tx.insert(bookings).values(bookingRow(booking, booking.createdAtMs));
+        await tx
+          .insert(bookings)
+          .values({ ...bookingRow(booking, booking.createdAtMs), requestKey: requestKey ?? null });
         const room = roomCreateMessage(booking, ids);
         await effects(tx, 'booking.created', booking, booking.createdAtMs, [room]);
         return ok({ booking, roomMessageId: room.id });

@@ -3,8 +3,12 @@ import type { IdempotencyRecord, Store } from '@tahoon/core';
 import { idempotencyKeys } from './schema.js';
 import type { Db } from './store.js';
 
-/** A claim older than this whose request never finished is taken to have died with its process. */
-export const ABANDONED_CLAIM_MS = 5 * 60_000;
+/**
+ * A claim older than this whose request never finished is taken to have died with its process.
+ * Requests are bounded well below it (the inline room attempt gives up within 30 s); a
+ * booking retried after it finds the booking its first attempt made (bookings.request_key).
+ */
+export const ABANDONED_CLAIM_MS = 2 * 60_000;
 
 function toRecord(row: typeof idempotencyKeys.$inferSelect): IdempotencyRecord {
   return {

@@ -136,8 +136,15 @@ export const bookings = pgTable(
       .default(sql`'[]'::jsonb`),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
+    /**
+     * The credential and Idempotency-Key of the request that made the booking. A retry whose
+     * first attempt died with its process (its key's answer never stored) finds the booking
+     * here instead of booking again or losing the id.
+     */
+    requestKey: text('request_key'),
   },
   (t) => [
+    uniqueIndex('bookings_organization_request_key').on(t.organizationId, t.requestKey),
     index('bookings_provider_active_idx')
       .on(t.providerId, t.startAt)
       .where(sql`status in ('pending', 'confirmed')`),

@@ -11,5 +11,10 @@ export interface AppEnv {
     principal: Principal | undefined;
     /** Why a presented access token was refused; procedures that need a partner answer with it. */
     authError: TahoonError | undefined;
+    /**
+     * `credentialId idempotency-key` while this request runs under a fresh claim of its key;
+     * writes that make something (bookings) record it to find their work after a crash.
+     */
+    requestKey: string | undefined;
   };
 }

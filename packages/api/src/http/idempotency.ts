@@ -73,6 +73,7 @@ export function idempotency(store: Store, nowMs: () => number): MiddlewareHandle
       return new Response(held.body, { status: held.status, headers });
     }
 
+    c.set('requestKey', `${principal.credentialId} ${key}`);
     await next();
     const response = c.res;
     if (retryable(response.status)) {

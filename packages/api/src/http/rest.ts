@@ -15,8 +15,9 @@ import type { AppEnv } from './env.js';
 /** The tRPC batch endpoint limit: a batch is many calls for the price of one request. */
 export const MAX_BATCH = 10;
 
-function contextFor(c: HonoContext<AppEnv>, deps: Deps, auth: Auth): Context {
+function contextFor(c: HonoContext<AppEnv>, deps: Deps, auth: Auth, oneCall = true): Context {
   return {
+    requestKey: oneCall ? c.get('requestKey') : undefined,
     deps,
     auth,
     requestId: c.get('requestId'),
@@ -168,7 +169,9 @@ async function toProblem(response: Response, requestId: string): Promise<Respons
 
 /** tRPC over HTTP at /trpc, for the typed internal client. */
 export function handleTrpc(c: HonoContext<AppEnv>, deps: Deps, auth: Auth): Promise<Response> {
-  const ctx = contextFor(c, deps, auth);
+  // `/trpc/a,b?batch=1` carries several calls under one request (and one Idempotency-Key).
+  const oneCall = !new URL(c.req.url).pathname.includes(',');
+  const ctx = contextFor(c, deps, auth, oneCall);
   return fetchRequestHandler({
     endpoint: '/trpc',
     router: appRouter,

@@ -43,6 +43,7 @@ export const bookingsRouter = router({
         { ...ctx.deps, log: ctx.log },
         ctx.principal.organizationId,
         input,
+        ctx.requestKey,
       );
       // 202: accepted and holding the slot, with the video room still being provisioned.
       ctx.response.status = booking.status === 'confirmed' ? 201 : 202;

@@ -77,7 +77,17 @@ export async function createBooking(
   deps: BookingDeps,
   organizationId: string,
   input: BookingCreate,
+  requestKey?: string,
 ): Promise<Booking> {
+  // The first attempt of this request made the booking and died before its answer was kept:
+  // the retry answers that booking, as it stands now, instead of booking again.
+  if (requestKey) {
+    const made = await deps.outbox.bookings.findByRequestKey(organizationId, requestKey);
+    if (made) {
+      deps.log.info({ bookingId: made.id }, 'booking found for a retried request');
+      return made;
+    }
+  }
   const { provider, sessionType, startMs, nowMs } = await prepareBooking(
     deps,
     organizationId,
@@ -100,7 +110,9 @@ export async function createBooking(
     history: [],
     createdAtMs: nowMs,
   };
-  const { booking: held, roomMessageId } = unwrap(await deps.outbox.bookings.hold(pending));
+  const { booking: held, roomMessageId } = unwrap(
+    await deps.outbox.bookings.hold(pending, requestKey),
+  );
 
   const [result] = await deps.outbox.runner
     .deliverNow([roomMessageId], deps.log)

@@ -22,6 +22,11 @@ export interface Context {
   response: { status?: number };
   /** The caller's address as src/ratelimit/client-ip.ts reads it; null when unknown. */
   clientIp: string | null;
+  /**
+   * The request's credential and Idempotency-Key, for a request that is one call (a tRPC
+   * batch shares its key among calls, so it has none).
+   */
+  requestKey?: string | undefined;
 }
 
 /** `audit`: every call of the procedure by a partner is recorded in the audit trail. */

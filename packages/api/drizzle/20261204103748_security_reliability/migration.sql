@@ -103,6 +103,7 @@ CREATE TABLE "webhook_endpoints" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "bookings" ADD COLUMN "request_key" text;--> statement-breakpoint
 ALTER TABLE "credentials" ADD COLUMN "scopes" text[] DEFAULT array['patients:read','patients:write','providers:read','bookings:read','bookings:write']::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "organizations" ADD COLUMN "require_signed_requests" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "patients" ADD COLUMN "erased_at" timestamp with time zone;--> statement-breakpoint
@@ -113,6 +114,7 @@ SELECT 'csec_' || substr("id", 6), "id", "secret_hash", "created_at", "last_used
 ALTER TABLE "credentials" DROP COLUMN "secret_hash";--> statement-breakpoint
 CREATE INDEX "audit_events_organization_sequence_idx" ON "audit_events" ("organization_id","sequence");--> statement-breakpoint
 CREATE INDEX "audit_events_organization_patient_idx" ON "audit_events" ("organization_id","patient_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "bookings_organization_request_key" ON "bookings" ("organization_id","request_key");--> statement-breakpoint
 CREATE INDEX "credential_secrets_credential_idx" ON "credential_secrets" ("credential_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "devices_patient_token_key" ON "devices" ("patient_id","token_index");--> statement-breakpoint
 CREATE UNIQUE INDEX "notifications_event_device_key" ON "notifications" ("event_id","device_id");--> statement-breakpoint
