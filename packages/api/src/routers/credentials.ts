@@ -114,6 +114,7 @@ export const credentialsRouter = router({
         ctx.principal.organizationId,
         input.id,
         input.previousSecretExpiresInSeconds,
+        ctx.principal.scopes,
       );
       ctx.log.info({ rotatedCredentialId: input.id }, 'credential secret rotated');
       return rotated;
@@ -135,7 +136,12 @@ export const credentialsRouter = router({
     .input(credentialIdInput)
     .output(credentialSchema)
     .mutation(async ({ ctx, input }) => {
-      const revoked = await revokeCredential(ctx.deps, ctx.principal.organizationId, input.id);
+      const revoked = await revokeCredential(
+        ctx.deps,
+        ctx.principal.organizationId,
+        input.id,
+        ctx.principal.scopes,
+      );
       ctx.log.info({ revokedCredentialId: input.id }, 'credential revoked');
       return revoked;
     }),

@@ -62,10 +62,15 @@ export const signingKeysRouter = router({
     .output(createdSigningKeySchema)
     .mutation(async ({ ctx, input }) => {
       const credentialId = input.credentialId ?? ctx.principal.credentialId;
-      const key = await createSigningKey(ctx.deps, ctx.principal.organizationId, {
-        credentialId,
-        expiresInSeconds: input.expiresInSeconds,
-      });
+      const key = await createSigningKey(
+        ctx.deps,
+        ctx.principal.organizationId,
+        {
+          credentialId,
+          expiresInSeconds: input.expiresInSeconds,
+        },
+        ctx.principal.scopes,
+      );
       ctx.log.info({ signingKeyId: key.id, forCredential: credentialId }, 'signing key created');
       ctx.response.status = 201;
       return key;
@@ -88,7 +93,12 @@ export const signingKeysRouter = router({
     .input(signingKeyRotateInput)
     .output(signingKeyRotationSchema)
     .mutation(async ({ ctx, input }) => {
-      const rotation = await rotateSigningKey(ctx.deps, ctx.principal.organizationId, input);
+      const rotation = await rotateSigningKey(
+        ctx.deps,
+        ctx.principal.organizationId,
+        input,
+        ctx.principal.scopes,
+      );
       ctx.log.info(
         { signingKeyId: rotation.key.id, previousSigningKeyId: rotation.previous.id },
         'signing key rotated',
@@ -112,7 +122,12 @@ export const signingKeysRouter = router({
     .input(signingKeyIdInput)
     .output(signingKeySchema)
     .mutation(async ({ ctx, input }) => {
-      const key = await revokeSigningKey(ctx.deps, ctx.principal.organizationId, input.id);
+      const key = await revokeSigningKey(
+        ctx.deps,
+        ctx.principal.organizationId,
+        input.id,
+        ctx.principal.scopes,
+      );
       ctx.log.info({ signingKeyId: key.id }, 'signing key revoked');
       return key;
     }),

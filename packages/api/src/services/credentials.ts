@@ -43,6 +43,25 @@ export function credentialView(
 
 type CredentialDeps = Pick<Deps, 'store' | 'clock'>;
 
+/**
+ * A caller may act on a credential (rotate, revoke, give it signing keys) only when its token
+ * holds every scope that credential has: otherwise a narrow `credentials:admin` credential
+ * could rotate a broad one and use the secret it is shown. `callerScopes` is absent for
+ * operators (the CLI), who manage every credential.
+ */
+export function assertManageable(
+  target: Pick<Credential, 'id' | 'scopes'>,
+  callerScopes: readonly string[] | undefined,
+): void {
+  if (!callerScopes) return;
+  const beyond = target.scopes.filter((scope) => !callerScopes.includes(scope));
+  if (beyond.length === 0) return;
+  throw new TahoonError({
+    code: 'FORBIDDEN',
+    detail: `Credential ${target.id} holds scopes this token lacks (${beyond.join(', ')}); only a token with all of them may manage it`,
+  });
+}
+
 const notFound = (id: string) =>
   new TahoonError({ code: 'NOT_FOUND', detail: `No credential ${id}` });
 
@@ -123,9 +142,11 @@ export async function rotateCredential(
   organizationId: string,
   id: string,
   previousSecretExpiresInSeconds: number | undefined,
+  callerScopes?: readonly string[],
 ) {
   const current = await deps.store.credentials.getOwned(organizationId, id);
   if (!current) throw notFound(id);
+  assertManageable(current, callerScopes);
   if (statusOf(current, deps.clock.nowMs()) !== 'active') {
     throw new TahoonError({ code: 'INVALID_STATE', detail: `Credential ${id} is not active` });
   }
@@ -142,9 +163,15 @@ export async function rotateCredential(
 }
 
 /** Revokes the credential; its secrets and every token issued to it stop working at once. */
-export async function revokeCredential(deps: CredentialDeps, organizationId: string, id: string) {
+export async function revokeCredential(
+  deps: CredentialDeps,
+  organizationId: string,
+  id: string,
+  callerScopes?: readonly string[],
+) {
   const current = await deps.store.credentials.getOwned(organizationId, id);
   if (!current) throw notFound(id);
+  assertManageable(current, callerScopes);
   if (current.revokedAtMs === null) {
     await deps.store.credentials.revoke(organizationId, id, deps.clock.nowMs());
   }

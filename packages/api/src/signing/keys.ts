@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js';
 import type { PhiContext } from '../phi/index.js';
 import { newSigningSecret } from './recipe.js';
 import { forgetRequirement } from './requirement.js';
+import { assertManageable } from '../services/credentials.js';
 
 /**
  * Creating, rotating and revoking signing keys: shared by the admin procedures and the operator
@@ -37,12 +38,21 @@ export function signingKeyView(key: SigningKeyRecord, nowMs: number): SigningKey
 
 const notFound = (what: string) => new TahoonError({ code: 'NOT_FOUND', detail: `No ${what}` });
 
-/** A usable credential of the organization, or the 404 any other id gets. */
-async function credentialOf(deps: KeyDeps, organizationId: string, credentialId: string) {
+/**
+ * A usable credential of the organization, or the 404 any other id gets; 403 when the caller's
+ * token lacks some of its scopes (`callerScopes` absent: an operator).
+ */
+async function credentialOf(
+  deps: KeyDeps,
+  organizationId: string,
+  credentialId: string,
+  callerScopes?: readonly string[],
+) {
   const credential = await deps.store.credentials.get(credentialId);
   if (!credential || credential.organizationId !== organizationId) {
     throw notFound(`credential ${credentialId}`);
   }
+  assertManageable(credential, callerScopes);
   if (credential.revokedAtMs !== null) {
     throw new TahoonError({
       code: 'INVALID_STATE',
@@ -79,8 +89,9 @@ export async function createSigningKey(
   deps: KeyDeps,
   organizationId: string,
   input: { credentialId: string; expiresInSeconds?: number | undefined },
+  callerScopes?: readonly string[],
 ) {
-  await credentialOf(deps, organizationId, input.credentialId);
+  await credentialOf(deps, organizationId, input.credentialId, callerScopes);
   const expiresAtMs =
     input.expiresInSeconds === undefined
       ? null
@@ -98,6 +109,7 @@ export async function rotateSigningKey(
   deps: KeyDeps,
   organizationId: string,
   input: { id: string; overlapSeconds: number },
+  callerScopes?: readonly string[],
 ) {
   const nowMs = deps.clock.nowMs();
   const old = await deps.store.signing.getKey(organizationId, input.id);
@@ -108,7 +120,7 @@ export async function rotateSigningKey(
       detail: `The signing key ${input.id} is ${signingKeyStatus(old, nowMs)}; create a new one`,
     });
   }
-  await credentialOf(deps, organizationId, old.credentialId);
+  await credentialOf(deps, organizationId, old.credentialId, callerScopes);
 
   const { record, secret } = await sealedKey(deps, organizationId, old.credentialId, null);
   const previous = await deps.store.signing.rotateKey(
@@ -124,7 +136,16 @@ export async function rotateSigningKey(
   };
 }
 
-export async function revokeSigningKey(deps: KeyDeps, organizationId: string, id: string) {
+export async function revokeSigningKey(
+  deps: KeyDeps,
+  organizationId: string,
+  id: string,
+  callerScopes?: readonly string[],
+) {
+  const key = await deps.store.signing.getKey(organizationId, id);
+  if (!key) throw notFound(`signing key ${id}`);
+  const owner = await deps.store.credentials.get(key.credentialId);
+  if (owner) assertManageable(owner, callerScopes);
   const revoked = await deps.store.signing.revokeKey(organizationId, id, deps.clock.nowMs());
   if (!revoked) throw notFound(`signing key ${id}`);
   return signingKeyView(revoked, deps.clock.nowMs());

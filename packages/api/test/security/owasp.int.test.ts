@@ -766,6 +766,31 @@ securityCase('API5', 'a credential cannot grant a scope it does not hold', async
   expectStatus(answer, 403);
 });
 
+securityCase(
+  'API5',
+  'a narrow credentials:admin token cannot rotate, revoke or key a broader credential',
+  async (c) => {
+    // Partner A's own credential holds every scope; this token holds credentials:admin only.
+    const credential = await c.gw.deps.store.credentials.get(c.gw.partnerA.clientId);
+    if (!credential) throw new Error('partner A has no credential');
+    const narrow = (await createAuth(c.gw.deps).issueToken(credential, ['credentials:admin']))
+      .accessToken;
+    const target = c.gw.partnerA.clientId;
+    const calls: [string, Record<string, unknown>][] = [
+      ['credentials.rotate', { id: target, previousSecretExpiresInSeconds: 0 }],
+      ['credentials.revoke', { id: target }],
+      ['signingKeys.create', { credentialId: target }],
+      ['signingKeys.rotate', { id: c.a.signingKeyId }],
+      ['signingKeys.revoke', { id: c.a.signingKeyId }],
+    ];
+    for (const [procedure, input] of calls) {
+      const answer = await unchanged(c.gw, () => c.call(procedure, input, narrow));
+      expectStatus(answer, 403);
+      expect(JSON.stringify(answer.body)).not.toContain('tk_');
+    }
+  },
+);
+
 /** A gateway whose /ops endpoints are switched on with an operator token. */
 function withOperatorToken(gw: TestGateway) {
   const operatorToken = randomBytes(48).toString('base64url');
