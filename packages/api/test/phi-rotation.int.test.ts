@@ -52,6 +52,7 @@ async function sealedValues(gw: TestGateway) {
 describe.each(DB_KINDS)('PHI key rotation on %s', (kind) => {
   let gw: TestGateway;
   const submitted = new Map<string, Record<string, string>>();
+  let erasedId: string;
 
   beforeAll(async () => {
     gw = await createTestGateway(kind);
@@ -69,6 +70,17 @@ describe.each(DB_KINDS)('PHI key rotation on %s', (kind) => {
       expect(created.status).toBe(201);
       submitted.set((created.body as { id: string }).id, input);
     }
+    // An erased patient keeps its row with its sealed columns emptied: nothing to move, and
+    // nothing to report as unreadable.
+    const erased = await rest(gw, 'POST', '/v1/patients', {
+      token: gw.partnerA.token,
+      body: patientInput('rotation-erased'),
+    });
+    erasedId = (erased.body as { id: string }).id;
+    const erasure = await rest(gw, 'DELETE', `/v1/patients/${erasedId}`, {
+      token: gw.partnerA.token,
+    });
+    expect(erasure.status).toBe(200);
   });
   afterAll(() => gw.close());
 
@@ -86,6 +98,10 @@ describe.each(DB_KINDS)('PHI key rotation on %s', (kind) => {
     const rows = await sealedValues(gw);
     const retired = withoutOldKeys(ring);
     for (const row of rows) {
+      if (row.id === erasedId) {
+        for (const column of PATIENT_PHI_COLUMNS) expect(row[column] || null).toBeNull();
+        continue;
+      }
       for (const column of PATIENT_PHI_COLUMNS) {
         const stored = row[column];
         if (stored === null || stored === undefined) continue;

@@ -44,7 +44,9 @@ function fetchBatch(db: Db, spec: SealedTable) {
     const current = `v1.${activeKeyId}.%`;
     const stale = sql.join(
       spec.columns.map(
-        (c) => sql`(${identifier(c)} is not null and ${identifier(c)} not like ${current})`,
+        // An erased patient's columns hold '' (src/db/erasure.ts): nothing sealed to move.
+        (c) =>
+          sql`(${identifier(c)} is not null and ${identifier(c)} <> '' and ${identifier(c)} not like ${current})`,
       ),
       sql` or `,
     );
@@ -56,7 +58,7 @@ function fetchBatch(db: Db, spec: SealedTable) {
     return rowsOf<Record<string, string | null>>(result).map((row) => ({
       rowId: String(row.id),
       organizationId: String(row.organization_id),
-      fields: Object.fromEntries(spec.columns.map((c) => [c, row[c] ?? null])),
+      fields: Object.fromEntries(spec.columns.map((c) => [c, row[c] || null])),
     }));
   };
 }
