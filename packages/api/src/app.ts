@@ -152,9 +152,9 @@ export function createApp(deps: Deps) {
   // Production deployments keep their API description private unless TAHOON_DOCS=on.
   if (docsEnabled(deps.config)) {
     app.get('/openapi.json', (c) => {
-      openApi ??= JSON.stringify(
-        buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? new URL(c.req.url).origin),
-      );
+      // Without a configured public URL the server is relative ('/'), never a caller's Host
+      // header: the document is built once and served to everyone.
+      openApi ??= JSON.stringify(buildOpenApiDocument(deps.config.TAHOON_PUBLIC_URL ?? '/'));
       return c.body(openApi, 200, { 'content-type': 'application/json' });
     });
     app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tahoon partner API' }));

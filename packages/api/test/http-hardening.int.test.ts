@@ -30,6 +30,25 @@ describe('HTTP hardening', () => {
     }
   });
 
+  it("never takes the OpenAPI document's server from a caller's Host header", async () => {
+    // A fresh app: the document is built on its first request, which here names another host.
+    const app = createApp(gw.deps);
+    const poisoned = await app.fetch(new Request('http://evil.example/openapi.json'));
+    const later = await app.fetch(new Request('http://tahoon.test/openapi.json'));
+    for (const response of [poisoned, later]) {
+      const doc = (await response.json()) as { servers: { url: string }[] };
+      expect(doc.servers).toEqual([{ url: '/' }]);
+    }
+    const configured = createApp({
+      ...gw.deps,
+      config: testConfig({ TAHOON_PUBLIC_URL: 'https://api.partner-gateway.example' }),
+    });
+    const named = await configured.fetch(new Request('http://evil.example/openapi.json'));
+    expect(((await named.json()) as { servers: unknown }).servers).toEqual([
+      { url: 'https://api.partner-gateway.example' },
+    ]);
+  });
+
   it('sends no CORS headers by default, whatever the Origin', async () => {
     const answer = await rest(gw, 'GET', '/v1/catalogue', {
       token: gw.partnerA.token,
