@@ -108,6 +108,21 @@ describe.each(DB_KINDS)('Idempotency-Key on %s', (kind) => {
     expect(await bookingsAt(starts[10])).toBe(before);
   });
 
+  it('takes the same JSON with its keys in another order as the same request', async () => {
+    const start = starts.at(-3);
+    const first = await book(start, 'reordered-1');
+    expect(first.status).toBe(201);
+    const reordered = await rest(gw, 'POST', '/v1/bookings', {
+      token: gw.partnerA.token,
+      headers: { 'idempotency-key': 'reordered-1' },
+      body: { duration: 30, start, providerId: PROVIDER, patientId },
+    });
+    expect(reordered.status).toBe(201);
+    expect(reordered.headers.get('idempotent-replayed')).toBe('true');
+    expect(reordered.body).toEqual(first.body);
+    expect(await bookingsAt(start)).toBe(1);
+  });
+
   it('scopes keys to the credential and lets requests without a key run', async () => {
     const otherPartner = await rest(gw, 'POST', '/v1/patients', {
       token: gw.partnerB.token,

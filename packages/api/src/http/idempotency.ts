@@ -13,9 +13,30 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Answers worth running again on a retry: nothing was decided, so nothing is remembered. */
 const retryable = (status: number) => status >= 500 || status === 429 || status === 401;
 
+/** JSON with its object keys sorted, so a client that re-serializes on retry matches. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The request as the key binds it: method, path and query, and the body's meaning. */
 async function fingerprintOf(c: Context<AppEnv>): Promise<string> {
   const url = new URL(c.req.url);
-  const body = await c.req.raw.clone().text();
+  const raw = await c.req.raw.clone().text();
+  let body = raw;
+  if (c.req.header('content-type')?.includes('json')) {
+    try {
+      body = canonicalJson(JSON.parse(raw));
+    } catch {
+      // Not JSON after all: the procedure refuses it; the raw bytes bind the key meanwhile.
+    }
+  }
   const text = `${c.req.method} ${url.pathname}${url.search}\n${body}`;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return toHex(new Uint8Array(digest));
