@@ -30,6 +30,8 @@ describe('input found by trying to break the gateway', () => {
     ['a blank external id', { externalId: ' ' }, '/externalId'],
     ['a birth date in the future', { birthDate: '2999-01-01' }, '/birthDate'],
     ['an unassigned country code', { country: 'XX' }, '/country'],
+    ['a right-to-left override that disguises a name', { givenName: 'Sa\u202eara' }, '/givenName'],
+    ['a zero-width space', { familyName: 'A\u200bli' }, '/familyName'],
   ])('refuses %s with 400 naming the field, writing nothing', async (_name, change, pointer) => {
     const before = await patientCount();
     const answer = await rest(gw, 'POST', '/v1/patients', {
@@ -41,6 +43,15 @@ describe('input found by trying to break the gateway', () => {
       (answer.body as { errors: { pointer: string }[] }).errors.map((e) => e.pointer),
     ).toContain(pointer);
     expect(await patientCount()).toBe(before);
+  });
+
+  it('keeps the zero-width non-joiner that Persian names need', async () => {
+    const answer = await rest(gw, 'POST', '/v1/patients', {
+      token: gw.partnerA.token,
+      body: { ...VALID, externalId: 'hostile-zwnj', givenName: 'می\u200cخواهم' },
+    });
+    expect(answer.status).toBe(201);
+    expect((answer.body as { givenName: string }).givenName).toBe('می\u200cخواهم');
   });
 
   it('refuses an offset no zone has', async () => {
