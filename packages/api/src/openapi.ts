@@ -1,6 +1,7 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_CODES } from '@tahoon/core';
 import { appRouter } from './routers/index.js';
+import type { Meta } from './trpc/init.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -276,6 +277,7 @@ export function buildOpenApiDocument(baseUrl: string): OpenAPIObject {
   });
   useProblems(doc);
   requirePathParameters(doc);
+  documentSuccessStatuses(doc);
   doc.info['x-generated'] = 'Generated from the tRPC routers by `tahoon openapi`; do not edit.';
   // Hand-written parts are plain JSON; the generated document's types are stricter than needed.
   doc.paths = {
@@ -304,6 +306,41 @@ function requirePathParameters(doc: OpenAPIObject): void {
         const p = parameter as { in?: string; required?: boolean };
         if (p.in === 'path') p.required = true;
       }
+    }
+  }
+}
+
+/** The operations' `meta.openapi` and `meta.successStatuses`, from the router. */
+function operationMetas(): { method: string; path: string; statuses: readonly number[] }[] {
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { meta?: Meta } }
+  >;
+  return Object.values(procedures).flatMap(({ _def }) => {
+    const { openapi, successStatuses } = _def.meta ?? {};
+    return openapi && successStatuses
+      ? [{ method: openapi.method.toLowerCase(), path: openapi.path, statuses: successStatuses }]
+      : [];
+  });
+}
+
+/**
+ * The generator lists every success as 200; operations that create answer 201 (and a booking
+ * whose room is still being made 202), with the same body.
+ */
+function documentSuccessStatuses(doc: OpenAPIObject): void {
+  for (const { method, path, statuses } of operationMetas()) {
+    const operation = (
+      doc.paths?.[path] as Record<string, { responses?: Record<string, unknown> }>
+    )?.[method];
+    const ok = operation?.responses?.['200'] as { description?: string } | undefined;
+    if (!operation?.responses || !ok) continue;
+    delete operation.responses['200'];
+    for (const status of statuses) {
+      operation.responses[String(status)] =
+        status === 202
+          ? { ...ok, description: 'Accepted: the slot is held and the video room is being made' }
+          : ok;
     }
   }
 }

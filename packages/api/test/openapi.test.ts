@@ -44,6 +44,9 @@ describe('the OpenAPI document', () => {
   it('describes the token and health endpoints too', () => {
     for (const [path, method] of [
       ['/v1/oauth/token', 'post'],
+      ['/v1/oauth/revoke', 'post'],
+      ['/v1/oauth/introspect', 'post'],
+      ['/.well-known/jwks.json', 'get'],
       ['/api/auth/token', 'post'],
       ['/health', 'get'],
       ['/health/live', 'get'],
@@ -51,6 +54,21 @@ describe('the OpenAPI document', () => {
     ] as const) {
       expect(operation(path, method), `${method} ${path}`).toBeDefined();
     }
+  });
+
+  it('lists the statuses creations answer, not 200', () => {
+    const statuses = (path: string, method: 'post') =>
+      Object.keys(operation(path, method)?.responses ?? {}).filter((s) => s.startsWith('2'));
+    expect(statuses('/v1/bookings', 'post')).toEqual(['201', '202']);
+    for (const path of [
+      '/v1/patients',
+      '/v1/credentials',
+      '/v1/signing-keys',
+      '/v1/webhook-endpoints',
+    ]) {
+      expect(statuses(path, 'post'), path).toEqual(['201']);
+    }
+    expect(statuses('/v1/bookings/{id}/cancel', 'post')).toEqual(['200']);
   });
 
   it('answers every error as a problem document', () => {

@@ -18,6 +18,7 @@ const ERRORS = [400, 401, 403, 404, 409, 422, 503];
 export const bookingsRouter = router({
   create: partnerProcedure
     .meta({
+      successStatuses: [201, 202],
       audit: { action: 'booking.create', resource: 'booking' },
       scope: 'bookings:write',
       openapi: {

@@ -52,6 +52,7 @@ export const credentialsRouter = router({
 
   create: partnerProcedure
     .meta({
+      successStatuses: [201],
       scope: SCOPE,
       openapi: {
         method: 'POST',

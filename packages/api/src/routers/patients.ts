@@ -31,6 +31,7 @@ const ERASE_AUDIT = { action: 'patient.erase', resource: 'patient' } as const;
 export const patientsRouter = router({
   create: partnerProcedure
     .meta({
+      successStatuses: [201],
       audit: { action: 'patient.create', resource: 'patient' },
       scope: 'patients:write',
       openapi: {

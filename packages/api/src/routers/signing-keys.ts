@@ -46,6 +46,7 @@ export const signingKeysRouter = router({
 
   create: adminProcedure
     .meta({
+      successStatuses: [201],
       scope: ADMIN_SCOPE,
       openapi: {
         method: 'POST',
@@ -78,6 +79,7 @@ export const signingKeysRouter = router({
 
   rotate: adminProcedure
     .meta({
+      successStatuses: [201],
       scope: ADMIN_SCOPE,
       openapi: {
         method: 'POST',

@@ -46,6 +46,7 @@ const REPLAY_DESCRIPTION =
 export const webhooksRouter = router({
   create: partnerProcedure
     .meta({
+      successStatuses: [201],
       scope: SCOPE,
       openapi: {
         method: 'POST',

@@ -30,7 +30,15 @@ export interface Context {
 }
 
 /** `audit`: every call of the procedure by a partner is recorded in the audit trail. */
-export type Meta = OpenApiMeta<{ scope?: string; audit?: AuditSpec }>;
+/**
+ * `successStatuses`: what the procedure answers on success when it is not 200 (it sets
+ * `ctx.response.status`); the OpenAPI document lists these instead of 200.
+ */
+export type Meta = OpenApiMeta<{
+  scope?: string;
+  audit?: AuditSpec;
+  successStatuses?: readonly (201 | 202)[];
+}>;
 
 const t = initTRPC
   .context<Context>()
