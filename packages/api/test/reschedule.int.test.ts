@@ -1,3 +1,4 @@
+import { events } from '../src/db/schema.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookings } from '../src/db/schema.js';
@@ -74,6 +75,17 @@ describe.each(DB_KINDS)('rescheduling on %s', (kind) => {
     const starts = await freeStarts();
     expect(starts).toContain(Date.parse('2027-03-08T09:00:00+03:00'));
     expect(starts).not.toContain(Date.parse('2027-03-08T16:00:00+03:00'));
+  });
+
+  it('changes nothing when moved to where it already is', async () => {
+    const first = await book('2027-03-11T09:00:00+03:00');
+    expect(first.status).toBe(201);
+    const eventsBefore = await gw.database.db.select().from(events);
+    const same = await move(first.body.id, { start: '2027-03-11T06:00:00Z' });
+    expect(same.status).toBe(200);
+    expect((same.body as BookingBody).history).toEqual([]);
+    expect(same.body).toEqual(first.body);
+    expect(await gw.database.db.select().from(events)).toHaveLength(eventsBefore.length);
   });
 
   it('refuses a taken slot with 409 and changes nothing', async () => {

@@ -196,6 +196,8 @@ export async function rescheduleBooking(
     { movingBookingId: booking.id },
   );
   const endMs = startMs + duration * MINUTE_MS;
+  // Moving a booking to exactly where it is changes nothing: no history entry, no event.
+  if (startMs === booking.startMs && duration === booking.duration) return booking;
   const moved: Booking = {
     ...booking,
     startMs,
