@@ -70,7 +70,7 @@ export const signingKeysRouter = router({
           credentialId,
           expiresInSeconds: input.expiresInSeconds,
         },
-        ctx.principal.scopes,
+        ctx.principal,
       );
       ctx.log.info({ signingKeyId: key.id, forCredential: credentialId }, 'signing key created');
       ctx.response.status = 201;
@@ -99,7 +99,7 @@ export const signingKeysRouter = router({
         ctx.deps,
         ctx.principal.organizationId,
         input,
-        ctx.principal.scopes,
+        ctx.principal,
       );
       ctx.log.info(
         { signingKeyId: rotation.key.id, previousSigningKeyId: rotation.previous.id },
@@ -128,7 +128,7 @@ export const signingKeysRouter = router({
         ctx.deps,
         ctx.principal.organizationId,
         input.id,
-        ctx.principal.scopes,
+        ctx.principal,
       );
       ctx.log.info({ signingKeyId: key.id }, 'signing key revoked');
       return key;

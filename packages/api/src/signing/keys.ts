@@ -39,20 +39,36 @@ export function signingKeyView(key: SigningKeyRecord, nowMs: number): SigningKey
 const notFound = (what: string) => new TahoonError({ code: 'NOT_FOUND', detail: `No ${what}` });
 
 /**
- * A usable credential of the organization, or the 404 any other id gets; 403 when the caller's
- * token lacks some of its scopes (`callerScopes` absent: an operator).
+ * Who asks for a key change: a partner's token (its credential and scopes), or nobody for an
+ * operator. A token may manage its own credential's keys, and another credential's only when it
+ * holds every scope that credential has.
  */
+export interface KeyManager {
+  credentialId: string;
+  scopes: readonly string[];
+}
+
+function assertMayManage(
+  credential: { id: string; scopes: string[] },
+  manager: KeyManager | undefined,
+): void {
+  if (manager && manager.credentialId !== credential.id) {
+    assertManageable(credential, manager.scopes);
+  }
+}
+
+/** A usable credential of the organization, or the 404 any other id gets. */
 async function credentialOf(
   deps: KeyDeps,
   organizationId: string,
   credentialId: string,
-  callerScopes?: readonly string[],
+  manager?: KeyManager,
 ) {
   const credential = await deps.store.credentials.get(credentialId);
   if (!credential || credential.organizationId !== organizationId) {
     throw notFound(`credential ${credentialId}`);
   }
-  assertManageable(credential, callerScopes);
+  assertMayManage(credential, manager);
   if (credential.revokedAtMs !== null) {
     throw new TahoonError({
       code: 'INVALID_STATE',
@@ -89,9 +105,9 @@ export async function createSigningKey(
   deps: KeyDeps,
   organizationId: string,
   input: { credentialId: string; expiresInSeconds?: number | undefined },
-  callerScopes?: readonly string[],
+  manager?: KeyManager,
 ) {
-  await credentialOf(deps, organizationId, input.credentialId, callerScopes);
+  await credentialOf(deps, organizationId, input.credentialId, manager);
   const expiresAtMs =
     input.expiresInSeconds === undefined
       ? null
@@ -109,7 +125,7 @@ export async function rotateSigningKey(
   deps: KeyDeps,
   organizationId: string,
   input: { id: string; overlapSeconds: number },
-  callerScopes?: readonly string[],
+  manager?: KeyManager,
 ) {
   const nowMs = deps.clock.nowMs();
   const old = await deps.store.signing.getKey(organizationId, input.id);
@@ -120,7 +136,7 @@ export async function rotateSigningKey(
       detail: `The signing key ${input.id} is ${signingKeyStatus(old, nowMs)}; create a new one`,
     });
   }
-  await credentialOf(deps, organizationId, old.credentialId, callerScopes);
+  await credentialOf(deps, organizationId, old.credentialId, manager);
 
   const { record, secret } = await sealedKey(deps, organizationId, old.credentialId, null);
   const previous = await deps.store.signing.rotateKey(
@@ -140,12 +156,12 @@ export async function revokeSigningKey(
   deps: KeyDeps,
   organizationId: string,
   id: string,
-  callerScopes?: readonly string[],
+  manager?: KeyManager,
 ) {
   const key = await deps.store.signing.getKey(organizationId, id);
   if (!key) throw notFound(`signing key ${id}`);
   const owner = await deps.store.credentials.get(key.credentialId);
-  if (owner) assertManageable(owner, callerScopes);
+  if (owner) assertMayManage(owner, manager);
   const revoked = await deps.store.signing.revokeKey(organizationId, id, deps.clock.nowMs());
   if (!revoked) throw notFound(`signing key ${id}`);
   return signingKeyView(revoked, deps.clock.nowMs());

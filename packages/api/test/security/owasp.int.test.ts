@@ -10,6 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { createSigningKey } from '../../src/signing/keys.js';
 import { createVideoSdkRooms } from '../../src/adapters/video/index.js';
 import { ALL_SCOPES, createAuth } from '../../src/auth.js';
 import { webIds } from '../../src/crypto.js';
@@ -770,18 +771,22 @@ securityCase(
   'API5',
   'a narrow credentials:admin token cannot rotate, revoke or key a broader credential',
   async (c) => {
-    // Partner A's own credential holds every scope; this token holds credentials:admin only.
-    const credential = await c.gw.deps.store.credentials.get(c.gw.partnerA.clientId);
-    if (!credential) throw new Error('partner A has no credential');
-    const narrow = (await createAuth(c.gw.deps).issueToken(credential, ['credentials:admin']))
-      .accessToken;
-    const target = c.gw.partnerA.clientId;
+    const auth = createAuth(c.gw.deps);
+    const orgId = c.gw.partnerA.organizationId;
+    // A broad credential of A with a signing key, and a token of A's that may only administer.
+    const broad = await auth.createCredential(orgId, 'broad');
+    const key = await createSigningKey(c.gw.deps, orgId, { credentialId: broad.clientId });
+    const own = await c.gw.deps.store.credentials.get(c.gw.partnerA.clientId);
+    if (!own) throw new Error('partner A has no credential');
+    const narrow = (await auth.issueToken(own, ['credentials:admin'])).accessToken;
     const calls: [string, Record<string, unknown>][] = [
-      ['credentials.rotate', { id: target, previousSecretExpiresInSeconds: 0 }],
-      ['credentials.revoke', { id: target }],
-      ['signingKeys.create', { credentialId: target }],
-      ['signingKeys.rotate', { id: c.a.signingKeyId }],
-      ['signingKeys.revoke', { id: c.a.signingKeyId }],
+      ['credentials.rotate', { id: broad.clientId, previousSecretExpiresInSeconds: 0 }],
+      ['credentials.revoke', { id: broad.clientId }],
+      ['signingKeys.create', { credentialId: broad.clientId }],
+      ['signingKeys.rotate', { id: key.id }],
+      ['signingKeys.revoke', { id: key.id }],
+      // Its own secret too: a new secret would mint tokens with every scope of the credential.
+      ['credentials.rotate', { id: own.id, previousSecretExpiresInSeconds: 0 }],
     ];
     for (const [procedure, input] of calls) {
       const answer = await unchanged(c.gw, () => c.call(procedure, input, narrow));
