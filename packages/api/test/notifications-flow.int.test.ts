@@ -138,3 +138,70 @@ describe.each(DB_KINDS)('booking events reach partners on %s', (kind) => {
     }
   });
 });
+
+describe.each(DB_KINDS)('one failing partner on %s', (kind) => {
+  let gw: TestGateway;
+  let healthy: FakePartnerEndpoint;
+  let hanging: FakePartnerEndpoint;
+  const dns = fakeDns({ 'hooks.partner.example': ['127.0.0.1'] });
+
+  beforeAll(async () => {
+    gw = await createTestGateway(kind, {
+      config: { TAHOON_WEBHOOK_ALLOW_LOCAL: 'true', TAHOON_WEBHOOK_TIMEOUT_MS: '1000' },
+      webhookResolver: dns.resolve,
+    });
+    healthy = await startFakePartnerEndpoint({ secrets: [] });
+    hanging = await startFakePartnerEndpoint({ secrets: [] });
+    hanging.answerAlways('hang');
+    for (const partner of [healthy, hanging]) {
+      const url = partner.url.replace('127.0.0.1', 'hooks.partner.example');
+      const endpoint = await rest(gw, 'POST', '/v1/webhook-endpoints', {
+        token: gw.partnerA.token,
+        body: { url },
+      });
+      expect(endpoint.status).toBe(201);
+      partner.useSecrets([(endpoint.body as { secret: string }).secret]);
+    }
+  });
+  afterAll(async () => {
+    await healthy?.close();
+    await hanging?.close();
+    await gw?.close();
+  });
+
+  it('holds up no other endpoint: the hung one times out and waits for its retry', async () => {
+    const token = gw.partnerA.token;
+    const patient = await rest(gw, 'POST', '/v1/patients', { token, body: patientInput('hang-1') });
+    const booked = await rest(gw, 'POST', '/v1/bookings', {
+      token,
+      body: {
+        patientId: (patient.body as { id: string }).id,
+        providerId: PROVIDER,
+        start: START,
+        duration: 50,
+      },
+    });
+    expect(booked.status).toBe(201);
+    for (let round = 0; round < 5; round++) {
+      if ((await gw.deps.outbox.dispatcher.runOnce()) === 0) break;
+    }
+
+    expect(
+      healthy
+        .deliveries()
+        .map((d) => JSON.parse(d.body).type)
+        .sort(),
+    ).toEqual(['booking.confirmed', 'booking.created']);
+    // The hung endpoint was tried, timed out, and each of its deliveries waits for a retry.
+    expect(hanging.deliveries().length).toBeGreaterThan(0);
+    const rows = await gw.database.db.select().from(outbox);
+    const waiting = rows.filter(
+      (row) => row.topic === 'webhook.deliver' && row.state === 'pending',
+    );
+    expect(waiting).toHaveLength(2);
+    for (const row of waiting) {
+      expect(row.attempts).toBe(1);
+      expect(row.availableAt.getTime()).toBeGreaterThan(gw.clock.nowMs());
+    }
+  });
+});
