@@ -15,6 +15,11 @@ export interface DispatcherOptions {
   concurrency: number;
   /** Wait between polls when nothing is due; a local enqueue wakes the loop sooner. */
   pollIntervalMs: number;
+  /**
+   * The shortest time between two claims (ms). Commits wake the loop; on a busy gateway the
+   * commits of this window are gathered into one claim rather than one claim each. Default 100.
+   */
+  minClaimGapMs?: number;
 }
 
 export interface Dispatcher {
@@ -50,6 +55,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  let interrupt: (() => void) | undefined;
   let kicked = false;
   let stopRequested = false;
 
@@ -79,8 +85,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   }
 
+  const minGapMs = options.minClaimGapMs ?? 100;
+
+  /** Waits `ms` of real time; only a stop cuts it short (kicks do not). */
+  function pause(ms: number): Promise<void> {
+    if (stopRequested || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        interrupt = undefined;
+        resolve();
+      }
+      interrupt = done;
+    });
+  }
+
   async function forever(): Promise<void> {
     while (!stopRequested) {
+      const startedAt = performance.now();
       kicked = false;
       let held = 0;
       try {
@@ -90,6 +113,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       // A full batch suggests more is due: go again at once.
       if (held < options.batchSize) await sleep(options.pollIntervalMs);
+      await pause(minGapMs - (performance.now() - startedAt));
     }
   }
 
@@ -111,6 +135,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       unsubscribe();
       stopRequested = true;
       wake?.();
+      interrupt?.();
       // The batch in hand finishes; handlers that outlast the grace period are aborted (their
       // rows are retried after the lease, like a crashed dispatcher's).
       const running = loop ?? Promise.resolve();
