@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { PartnerEventType } from '@tahoon/core';
 import { createPush, type PushSender } from '../src/adapters/push/index.js';
 import { webIds } from '../src/crypto.js';
+import { toOutboxRecord } from '../src/db/outbox.js';
 import { events, outbox } from '../src/db/schema.js';
 import { createNotificationHandlers } from '../src/notifications/handlers.js';
 import { webhookUrlPolicy } from '../src/notifications/policy.js';
@@ -10,7 +11,6 @@ import type {
   OutboxHandlers,
   OutboxMessage,
   OutboxRecord,
-  OutboxState,
   OutboxTopic,
 } from '../src/outbox/types.js';
 import { createPinnedFetch } from '../src/webhooks/pinned-fetch.js';
@@ -60,19 +60,7 @@ export async function outboxRows(gw: TestGateway, topic: OutboxTopic): Promise<O
     .from(outbox)
     .where(eq(outbox.topic, topic))
     .orderBy(asc(outbox.createdAt), asc(outbox.id));
-  return rows.map((row) => ({
-    id: row.id,
-    topic: row.topic as OutboxTopic,
-    organizationId: row.organizationId,
-    payload: row.payload,
-    availableAtMs: row.availableAt.getTime(),
-    dedupeKey: row.dedupeKey,
-    state: row.state as OutboxState,
-    attempts: row.attempts,
-    lastError: row.lastError,
-    createdAtMs: row.createdAt.getTime(),
-    deliveredAtMs: row.deliveredAt?.getTime() ?? null,
-  }));
+  return rows.map(toOutboxRecord);
 }
 
 /** A message as the dispatcher would hold it, for calling a handler directly. */

@@ -1,36 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webIds } from '../src/crypto.js';
 import { outbox } from '../src/db/schema.js';
 import { openPostgres, type Database } from '../src/node/database.js';
 import { freshPostgres, testPhi, TEST_NOW } from './harness.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/tahoon.mjs', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tahoon(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { tahoon } from './cli-runner.js';
 
 describe('tahoon outbox, against PostgreSQL', () => {
   let dir: string;
